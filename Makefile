@@ -1,0 +1,27 @@
+# Convenience targets; scripts/ holds the real commands.
+.PHONY: all build test lint demo fuzz clean
+
+all: build
+
+build:
+	go build -o bin/ ./cmd/...
+
+test:
+	scripts/test.sh
+
+lint:
+	gofmt -l cmd internal
+	go vet ./...
+	go tool staticcheck ./...
+	shellcheck scripts/*.sh .ci/run
+
+demo:
+	scripts/demo.sh
+
+# One minute per fuzz target; findings land in the package's testdata/fuzz.
+fuzz:
+	go test ./internal/audiosocket -run '^$$' -fuzz FuzzReader -fuzztime 60s
+	go test ./internal/speechcodec -run '^$$' -fuzz FuzzDecoder -fuzztime 60s
+
+clean:
+	rm -rf bin

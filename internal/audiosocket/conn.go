@@ -1,0 +1,275 @@
+package audiosocket
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tirevoice/assistant/internal/audio"
+)
+
+// Conn is one call on the server side, after the UUID handshake. The Server
+// creates it and hands it to the Handler together with the call's context;
+// that context is cancelled, with a cause, when the call ends: on the first
+// terminal error of a read or a write (ErrHangup, a *PeerError, a protocol
+// error, ErrIdleTimeout, ErrWriteTimeout), on Hangup, on Close and on server
+// shutdown (ErrShutdown). context.Cause tells which came first.
+//
+// Concurrency: one goroutine may call ReadFrame while others write.
+// WriteAudio and Hangup are serialised by a mutex and may be called from
+// several goroutines. Close may be called at any time, from any goroutine.
+type Conn struct {
+	nc           net.Conn
+	rd           *Reader
+	id           uuid.UUID
+	idleTimeout  time.Duration
+	writeTimeout time.Duration
+
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	wmu    sync.Mutex // serialises writes: a frame must go out whole
+	wr     *Writer
+	werr   error // first write failure, sticky; guarded by wmu
+	hungUp bool  // guarded by wmu
+
+	closed atomic.Bool
+}
+
+func newConn(parent context.Context, nc net.Conn, maxPayload int, idle, write time.Duration) *Conn {
+	ctx, cancel := context.WithCancelCause(parent)
+	return &Conn{
+		nc:           nc,
+		rd:           NewReader(nc, maxPayload),
+		wr:           NewWriter(nc),
+		idleTimeout:  idle,
+		writeTimeout: write,
+		ctx:          ctx,
+		cancel:       cancel,
+	}
+}
+
+// ID is the call's UUID, as Asterisk sent it in the first frame. Its
+// String form is the 36-character one the dialplan uses.
+func (c *Conn) ID() uuid.UUID { return c.id }
+
+// RemoteAddr is the address of the Asterisk end.
+func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+
+// String names the call for logs and pipeline descriptions.
+func (c *Conn) String() string {
+	return fmt.Sprintf("audiosocket call %v from %v", c.id, c.nc.RemoteAddr())
+}
+
+// ReadFrame returns the next audio, DTMF or UUID frame from Asterisk. Its
+// Payload aliases the Conn's read buffer and is valid until the next
+// ReadFrame; copy it to keep it. In steady state it does not allocate.
+//
+// Each call may wait at most the idle timeout (Server.IdleTimeout) for its
+// frame. A hangup frame, an error frame, the end of the stream, a protocol
+// violation or the idle timeout is terminal: ReadFrame ends the call with
+// that error as the context's cause and returns it (ErrHangup, a
+// *PeerError, ErrIdleTimeout, a protocol sentinel). Once the call's context
+// is done, ReadFrame returns its cause at once.
+//
+// ReadFrame must not be called from more than one goroutine at a time.
+func (c *Conn) ReadFrame() (Frame, error) {
+	// Deadline first, then the context check: end() cancels, then moves the
+	// deadline into the past, so a cancel that this check misses still wakes
+	// the read below.
+	_ = c.nc.SetReadDeadline(time.Now().Add(c.idleTimeout))
+	if c.ctx.Err() != nil {
+		return Frame{}, context.Cause(c.ctx)
+	}
+	f, err := c.rd.ReadFrame()
+	if err != nil {
+		err = c.readError(err, fmt.Errorf("%w: nothing received for %v", ErrIdleTimeout, c.idleTimeout))
+		c.end(err)
+		return Frame{}, err
+	}
+	switch f.Kind {
+	case KindHangup:
+		err = fmt.Errorf("%w: peer sent a hangup frame", ErrHangup)
+	case KindError:
+		err = &PeerError{Code: f.Payload[0]}
+	default:
+		return f, nil
+	}
+	c.end(err)
+	return Frame{}, err
+}
+
+// handshake reads the first frame, which must be a valid UUID frame, within
+// timeout.
+func (c *Conn) handshake(timeout time.Duration) error {
+	_ = c.nc.SetReadDeadline(time.Now().Add(timeout))
+	if c.ctx.Err() != nil {
+		return context.Cause(c.ctx)
+	}
+	f, err := c.rd.ReadFrame()
+	switch {
+	case err != nil:
+		err = c.readError(err, fmt.Errorf("%w: none within %v", ErrUUIDTimeout, timeout))
+		if errors.Is(err, ErrHangup) {
+			// Nothing at all, then a clean close: what a TCP health check
+			// of a load balancer does. Not a protocol error.
+			err = fmt.Errorf("%w: peer closed before the UUID frame", ErrHangup)
+		}
+	case f.Kind != KindUUID:
+		err = fmt.Errorf("%w: got a %v", ErrFirstNotUUID, f)
+	}
+	if err != nil {
+		c.end(err)
+		return context.Cause(c.ctx)
+	}
+	c.id = uuid.UUID(f.Payload)
+	return nil
+}
+
+// readError maps a Reader error to the package's vocabulary. A deadline
+// means timeout, unless the call was ended meanwhile (end() moved the
+// deadline), in which case the cause is the answer.
+func (c *Conn) readError(err, timeout error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		if c.ctx.Err() != nil {
+			return context.Cause(c.ctx)
+		}
+		return timeout
+	}
+	return ioError(err)
+}
+
+// ioError maps errors of the socket that mean the peer went away to
+// ErrHangup: Asterisk hangs up by closing, and a close that races with our
+// writes shows up as a reset or a broken pipe rather than EOF.
+func ioError(err error) error {
+	switch {
+	case errors.Is(err, net.ErrClosed):
+		return fmt.Errorf("%w: %w", ErrClosed, err)
+	case errors.Is(err, io.EOF):
+		return fmt.Errorf("%w: peer closed the connection", ErrHangup)
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return fmt.Errorf("%w: peer closed the connection: %w", ErrHangup, err)
+	}
+	return err
+}
+
+// WriteAudio sends p as one audio frame of the kind for rate (1..32767
+// samples; 20 ms is rate.FrameSamples()). It does not keep p. In steady state
+// it does not allocate.
+//
+// Each write may block at most the write timeout (Server.WriteTimeout); a
+// peer that stops reading ends the call with ErrWriteTimeout instead of
+// blocking the caller forever. A failed write ends the call (the stream may
+// hold half a frame) and every later write returns the same error. Invalid
+// arguments (ErrBadRate, ErrZeroLength, ErrFrameTooLarge) are returned
+// without ending the call.
+//
+// Writes keep working after the context was cancelled with ErrShutdown, so
+// that the handler can say goodbye; after Hangup they return ErrHangup.
+func (c *Conn) WriteAudio(rate audio.Rate, p audio.PCM16) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if err := c.writable(); err != nil {
+		return err
+	}
+	_ = c.nc.SetWriteDeadline(time.Now().Add(c.writeTimeout))
+	if err := c.wr.WriteAudio(rate, p); err != nil {
+		return c.writeError(err)
+	}
+	return nil
+}
+
+// Hangup sends the hangup frame, once, and ends the call with ErrHangup as
+// the cause. Asterisk then closes the connection. Later calls return nil
+// without writing. The frame is subject to the write timeout like any other.
+func (c *Conn) Hangup() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.hungUp {
+		return nil
+	}
+	if err := c.writable(); err != nil {
+		return err
+	}
+	c.hungUp = true
+	_ = c.nc.SetWriteDeadline(time.Now().Add(c.writeTimeout))
+	if err := c.wr.WriteHangup(); err != nil {
+		return c.writeError(err)
+	}
+	c.end(fmt.Errorf("%w: this side hung up", ErrHangup))
+	return nil
+}
+
+// writable is called with wmu held.
+func (c *Conn) writable() error {
+	switch {
+	case c.closed.Load():
+		return ErrClosed
+	case c.werr != nil:
+		return c.werr
+	case c.hungUp:
+		return fmt.Errorf("%w: write after Hangup", ErrHangup)
+	}
+	return nil
+}
+
+// writeError is called with wmu held. Only a failure of the socket ends the
+// call; the Writer's validation errors are the caller's to fix.
+func (c *Conn) writeError(err error) error {
+	if c.wr.err == nil {
+		return err
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		err = fmt.Errorf("%w: a frame took over %v", ErrWriteTimeout, c.writeTimeout)
+	} else {
+		err = ioError(err)
+	}
+	c.werr = err
+	c.end(err)
+	return err
+}
+
+// Close closes the connection without a hangup frame (Asterisk treats the
+// close as one) and ends the call with ErrClosed as the cause unless it had
+// ended already. It is idempotent: only the first call closes, later calls
+// return nil. Blocked reads and writes return ErrClosed.
+func (c *Conn) Close() error {
+	if !c.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	c.cancel(ErrClosed)
+	return c.nc.Close()
+}
+
+// end ends the call with cause unless it had ended already, and wakes a read
+// blocked in another goroutine so that it reports the cause promptly.
+func (c *Conn) end(cause error) {
+	c.cancel(cause)
+	_ = c.nc.SetReadDeadline(time.Unix(1, 0)) // in the past: wakes a blocked read
+}
+
+// hangupMoot reports whether sending a hangup frame now would be pointless:
+// one was sent, the writer is broken, or the peer hung up (it is gone).
+func (c *Conn) hangupMoot() bool {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.hungUp || c.werr != nil || errors.Is(context.Cause(c.ctx), ErrHangup)
+}
+
+// setNoDelay turns off Nagle's algorithm on TCP connections: a frame must
+// leave at once, and in one segment with its header.
+func setNoDelay(nc net.Conn) {
+	if tc, ok := nc.(*net.TCPConn); ok {
+		_ = tc.SetNoDelay(true)
+	}
+}

@@ -1,0 +1,241 @@
+package call
+
+import (
+	"context"
+	"time"
+
+	"github.com/tirevoice/assistant/internal/audio"
+	"github.com/tirevoice/assistant/internal/audiosocket"
+	"github.com/tirevoice/assistant/internal/stt"
+	"github.com/tirevoice/assistant/internal/vad"
+)
+
+// listener is the reader goroutine's state: everything here is touched by
+// that goroutine only.
+type listener struct {
+	inRate  audio.Rate
+	inRes   *audio.Resampler // caller's rate -> 8 kHz; nil at 8 kHz
+	raw     audio.PCM16      // decoded frame at the caller's rate
+	pending audio.PCM16      // 8 kHz samples not yet cut into 20 ms frames
+
+	vad     *vad.Detector
+	preroll [][]int16 // ring of the last frames, each 160 samples
+	next    int       // ring write position
+	filled  int
+
+	capture  stt.Stream // nil unless the caller is mid-utterance
+	captured int        // frames written to capture
+	heard    bool       // the plain detector has called the capture speech
+}
+
+const analysisRate = audio.Rate8k // the rate of VAD and STT
+
+// prerollMargin is the audio, in 20 ms frames, kept before the detected
+// start of speech.
+const prerollMargin = 5
+
+// readLoop reads frames until the connection ends. It owns the listener.
+func (ss *session) readLoop() {
+	cfg := ss.svc.deps.Config
+	l := &listener{
+		vad:     vad.New(vad.Config{StartSpeech: cfg.SpeechStart, EndSilence: cfg.EndpointSilence}),
+		preroll: make([][]int16, ss.cfg.prerollFrames),
+		pending: make(audio.PCM16, 0, 4*analysisRate.FrameSamples()),
+	}
+	for i := range l.preroll {
+		l.preroll[i] = make([]int16, analysisRate.FrameSamples())
+	}
+	defer func() {
+		if l.capture != nil {
+			l.capture.Close()
+		}
+	}()
+	for {
+		f, err := ss.conn.ReadFrame()
+		if err != nil {
+			return // the connection cancelled the call's context with the cause
+		}
+		switch {
+		case f.Kind.IsAudio():
+			ss.onAudio(l, f.Kind.Rate(), f.Payload)
+		case f.Kind == audiosocket.KindDTMF:
+			ss.emit(event{kind: evDTMF, digit: f.Payload[0], at: time.Now()})
+		}
+	}
+}
+
+// onAudio converts one frame from Asterisk to 8 kHz and processes it in
+// 20 ms pieces.
+func (ss *session) onAudio(l *listener, rate audio.Rate, payload []byte) {
+	if rate != l.inRate {
+		if l.inRate == 0 {
+			ss.rateCh <- rate // capacity 1, sent once
+		} else {
+			ss.log.Warn("caller changed sample rate mid-call", "from_hz", int(l.inRate), "to_hz", int(rate))
+		}
+		l.inRate, l.inRes = rate, nil
+		if rate != analysisRate {
+			l.inRes = audio.NewResampler(rate, analysisRate)
+		}
+	}
+	l.raw = audio.AppendFromS16LE(l.raw[:0], payload)
+	if l.inRes != nil {
+		l.pending = l.inRes.Process(l.pending, l.raw)
+	} else {
+		l.pending = append(l.pending, l.raw...)
+	}
+	n := analysisRate.FrameSamples()
+	for len(l.pending) >= n {
+		ss.onFrame(l, l.pending[:n])
+		l.pending = append(l.pending[:0], l.pending[n:]...)
+	}
+}
+
+// onFrame runs voice activity and barge-in detection on one 20 ms frame at
+// 8 kHz. It must not block: it runs at the line's pace.
+func (ss *session) onFrame(l *listener, f audio.PCM16) {
+	cfg := ss.svc.deps.Config
+	copy(l.preroll[l.next], f)
+	l.next = (l.next + 1) % len(l.preroll)
+	l.filled = min(l.filled+1, len(l.preroll))
+
+	if l.capture != nil {
+		ss.feed(l, f)
+		return
+	}
+	bargeIn := ss.barge.Process(f)
+	if ss.botActive() {
+		// The line carries the bot's echo: only the echo-aware detector
+		// may decide that the caller speaks.
+		switch {
+		case !bargeIn || !cfg.BargeIn:
+		case ss.player.Load().Speaking():
+			ss.silenceBot()
+			// The detector counts caller speech over a window, so the
+			// speech may have begun anywhere in the pre-roll.
+			ss.startCapture(l, len(l.preroll))
+			// Speech that began in a pause of the bot (its trailing breath,
+			// say) cancels the rest of the turn too, but the caller did
+			// not talk over the bot: only an overlap counts as a barge-in.
+			overlap := ss.botAudibleWithin(cfg.BargeInSpeech / 2)
+			d := ss.barge.Diagnostics()
+			ss.log.Debug("barge-in", "overlap", overlap, "level_dbfs", d.Level, "floor_dbfs", d.Floor,
+				"echo_dbfs", d.Echo, "erl_db", d.ERL, "echo_delay_ms", d.Delay.Milliseconds())
+			ss.emit(event{kind: evBargeIn, at: time.Now(), overlap: overlap})
+		default:
+			// The bot has finished; only its echo tail remains. The
+			// caller simply starts a turn.
+			ss.startCapture(l, len(l.preroll))
+			ss.emit(event{kind: evSpeechStart, at: time.Now()})
+		}
+		return
+	}
+	if l.detect(ss.barge, f) == vad.SpeechStart {
+		// From a little before the detector's start of speech, so that
+		// the recogniser gets the onset but not the line's earlier noise
+		// (or the tail of the bot's echo).
+		ss.startCapture(l, ss.cfg.startFrames+prerollMargin)
+		ss.emit(event{kind: evSpeechStart, at: time.Now()})
+	}
+}
+
+// detect runs the plain detector on a frame that barge has already heard.
+// The plain detector sleeps while the bot talks, so its first frame comes
+// after the greeting and may well be the caller's first word: it starts from
+// the floor the barge-in detector has measured since the line opened rather
+// than taking that word for the line's noise. The same holds after a Reset.
+func (l *listener) detect(barge *vad.BargeIn, f audio.PCM16) vad.Event {
+	if l.vad.Elapsed() == 0 {
+		l.vad.SeedFloor(barge.Floor())
+	}
+	return l.vad.Process(f)
+}
+
+// botActive reports whether the bot is speaking or spoke within the echo
+// tail, so that the line may carry its echo.
+func (ss *session) botActive() bool {
+	if p := ss.player.Load(); p != nil && p.Speaking() {
+		return true
+	}
+	return ss.botAudibleWithin(ss.svc.deps.Config.EchoTail)
+}
+
+// botAudibleWithin reports whether an audible bot frame went out within d.
+func (ss *session) botAudibleWithin(d time.Duration) bool {
+	last := ss.lastBot.Load()
+	return last != 0 && time.Since(time.Unix(0, last)) < d
+}
+
+// silenceBot stops playout at once, from the reader goroutine, so that the
+// bot goes quiet within one frame of the detector firing rather than after
+// the supervisor gets round to it.
+func (ss *session) silenceBot() {
+	ss.framesAfter.Store(0)
+	ss.bargeFired.Store(true)
+	if p := ss.player.Load(); p != nil {
+		p.Flush()
+	}
+}
+
+// startCapture opens a recognition stream and gives it the pre-roll: the
+// last frames frames of audio, from before the detector fired.
+func (ss *session) startCapture(l *listener, frames int) {
+	stream, err := ss.svc.deps.Transcriber.Stream(context.Background(), analysisRate)
+	if err != nil {
+		ss.providerFailed(ss.svc.deps.Transcriber.Name(), err)
+		return
+	}
+	ss.m.ProviderRequests.WithLabelValues(ss.svc.deps.Transcriber.Name()).Inc()
+	l.capture, l.captured, l.heard = stream, 0, l.vad.InSpeech()
+	n := min(frames, l.filled)
+	for i := range n {
+		frame := l.preroll[(l.next-n+i+len(l.preroll))%len(l.preroll)]
+		if err := stream.Write(frame); err != nil {
+			break
+		}
+	}
+}
+
+// feed gives a frame to the open recognition stream and ends the turn on
+// endpointing silence or at the utterance limit.
+func (ss *session) feed(l *listener, f audio.PCM16) {
+	if err := l.capture.Write(f); err != nil {
+		ss.log.Debug("stt write failed", "err", err)
+	}
+	l.captured++
+	ev := l.detect(ss.barge, f)
+	if l.vad.InSpeech() {
+		l.heard = true
+	}
+	// Endpointing is the detector's SpeechEnd. A capture opened by the
+	// barge-in detector may hold speech too short for the plain detector
+	// to call it speech; it ends after the same silence.
+	endpoint := ev == vad.SpeechEnd || !l.heard && l.captured >= ss.cfg.endpointFrames
+	tooLong := l.captured >= ss.cfg.maxUtteranceFrames
+	if !endpoint && !tooLong {
+		return
+	}
+	if tooLong {
+		l.vad.Reset() // the caller still speaks: the next turn starts afresh
+	}
+	if !l.heard {
+		ss.log.Debug("capture ended unheard", "level", l.vad.Level(), "floor", l.vad.Floor(), "in_speech", l.vad.InSpeech(), "frames", l.captured)
+	}
+	ss.emit(event{kind: evUtterance, stream: l.capture, at: time.Now()})
+	l.capture = nil
+	ss.barge.Rearm() // the caller may interrupt the answer to this turn
+}
+
+// emit hands an event to the supervisor. The channel is deep enough for
+// any real call (a few events a second); if the supervisor is gone the
+// connection is closing and the event no longer matters.
+func (ss *session) emit(ev event) {
+	select {
+	case ss.events <- ev:
+	default:
+		ss.log.Warn("event dropped: supervisor not keeping up", "kind", int(ev.kind))
+		if ev.stream != nil {
+			ev.stream.Close()
+		}
+	}
+}

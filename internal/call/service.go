@@ -1,0 +1,129 @@
+// Package call runs one phone call: it greets the caller, listens, lets the
+// Responder answer, speaks the answer at real-time pace, and handles
+// barge-in, DTMF, silence and the call's time limit (DESIGN.md, "Per-call
+// behaviour").
+//
+// A call is four goroutines joined by bounded channels: the reader (frames
+// from Asterisk, voice activity, barge-in), the player (one frame every
+// 20 ms), the turn worker (transcript, reply, synthesis) and the supervisor
+// (ServeCall itself), which alone decides what happens next and tears the
+// call down.
+package call
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/tirevoice/assistant/internal/audio"
+	"github.com/tirevoice/assistant/internal/audiosocket"
+	"github.com/tirevoice/assistant/internal/config"
+	"github.com/tirevoice/assistant/internal/dialog"
+	"github.com/tirevoice/assistant/internal/metrics"
+	"github.com/tirevoice/assistant/internal/stt"
+	"github.com/tirevoice/assistant/internal/tts"
+)
+
+// Prompts are the fixed phrases of a call, synthesised once at start-up so
+// that they play at once and still play when the TTS provider is down.
+type Prompts struct {
+	Greeting        string
+	Reprompt        string // after CALL_NO_INPUT_TIMEOUT of silence
+	NoInputBye      string // after the last re-prompt went unanswered
+	MaxDurationBye  string // at CALL_MAX_DURATION
+	Transfer        string // before handing the caller to an operator
+	Apology         string // a provider failed in this turn
+	ShutdownBye     string // the instance is shutting down
+	NothingToRepeat string // # pressed before the bot said anything worth repeating
+}
+
+// DefaultPrompts returns the standard Russian phrases with greeting first.
+func DefaultPrompts(greeting string) Prompts {
+	return Prompts{
+		Greeting:        greeting,
+		Reprompt:        "Вы меня слышите? Скажите, пожалуйста, чем я могу помочь.",
+		NoInputBye:      "Я вас не слышу. Перезвоните, пожалуйста. До свидания!",
+		MaxDurationBye:  "К сожалению, время разговора истекло. Спасибо за звонок, до свидания!",
+		Transfer:        "Соединяю вас с оператором. Оставайтесь на линии.",
+		Apology:         "Извините, у меня возникла техническая заминка.",
+		ShutdownBye:     "Извините, мне нужно завершить разговор. Пожалуйста, перезвоните. До свидания!",
+		NothingToRepeat: "Мне пока нечего повторить. Чем я могу помочь?",
+	}
+}
+
+// Deps are what a Service needs. Recorder may be nil.
+type Deps struct {
+	Config      config.Call
+	Prompts     Prompts
+	Transcriber stt.Transcriber
+	Synthesizer tts.Synthesizer
+	Responder   dialog.Responder
+	Metrics     *metrics.Metrics
+	Logger      *slog.Logger
+	// Recorder receives every finished call. It runs on the call's
+	// goroutine after the connection is closed, so it may take its time,
+	// but it must not keep rec's slices past its return without copying.
+	Recorder func(ctx context.Context, rec *Record)
+}
+
+// Service answers calls; it implements audiosocket.Handler.
+type Service struct {
+	deps  Deps
+	cache *phraseCache
+}
+
+var _ audiosocket.Handler = (*Service)(nil)
+
+// NewService checks deps and synthesises the prompts.
+func NewService(ctx context.Context, deps Deps) (*Service, error) {
+	switch {
+	case deps.Transcriber == nil, deps.Synthesizer == nil, deps.Responder == nil:
+		return nil, errors.New("call: transcriber, synthesizer and responder are required")
+	case deps.Metrics == nil, deps.Logger == nil:
+		return nil, errors.New("call: metrics and logger are required")
+	}
+	if deps.Prompts == (Prompts{}) {
+		deps.Prompts = DefaultPrompts(deps.Config.Greeting)
+	}
+	s := &Service{deps: deps, cache: &phraseCache{tts: deps.Synthesizer, audio: map[string]audio.PCM16{}}}
+	p := deps.Prompts
+	for _, text := range []string{p.Greeting, p.Reprompt, p.NoInputBye, p.MaxDurationBye, p.Transfer, p.Apology, p.ShutdownBye, p.NothingToRepeat} {
+		if _, err := s.cache.get(ctx, text); err != nil {
+			return nil, fmt.Errorf("call: synthesising prompt %q: %w", text, err)
+		}
+	}
+	return s, nil
+}
+
+// ServeCall implements audiosocket.Handler: it runs the call until it ends.
+func (s *Service) ServeCall(ctx context.Context, conn *audiosocket.Conn) {
+	newSession(s, conn).run(ctx)
+}
+
+// phraseCache holds synthesised prompts at the synthesizer's rate.
+type phraseCache struct {
+	tts   tts.Synthesizer
+	mu    sync.Mutex
+	audio map[string]audio.PCM16
+}
+
+// get returns text's audio, synthesising it on first use. The result is
+// shared: callers must not modify it.
+func (c *phraseCache) get(ctx context.Context, text string) (audio.PCM16, error) {
+	c.mu.Lock()
+	pcm, ok := c.audio[text]
+	c.mu.Unlock()
+	if ok {
+		return pcm, nil
+	}
+	pcm, err := c.tts.Synthesize(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.audio[text] = pcm
+	c.mu.Unlock()
+	return pcm, nil
+}

@@ -1,0 +1,168 @@
+// Package callsim plays the part of Asterisk and the caller: it dials the
+// processor over AudioSocket, speaks scripted lines through the mock speech
+// codec in real-time 20 ms frames, decodes what the bot says, and checks it
+// against the script (docs/scenarios.md).
+package callsim
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/tirevoice/assistant/internal/audio"
+	"github.com/tirevoice/assistant/internal/speechcodec"
+)
+
+// Scenario is one scripted call.
+type Scenario struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	Rate        int    `yaml:"rate"`   // caller's audio rate in Hz: 8000 (default) or 16000
+	Caller      string `yaml:"caller"` // caller's number, for registration (later issues)
+	Line        Line   `yaml:"line"`
+	Steps       []Step `yaml:"steps"`
+	// Record is checked in the processor's record of the call once it has
+	// ended (needs the processor's HTTP API: Options.API).
+	Record *RecordCheck `yaml:"record"`
+}
+
+// RecordCheck is what the processor's call record must say.
+type RecordCheck struct {
+	Tools       []string `yaml:"tools"`       // these tools ran, in this order (others may run between them)
+	Disposition string   `yaml:"disposition"` // hangup or operator
+	Outcome     string   `yaml:"outcome"`     // completed, operator, caller_hangup, no_input, ...
+}
+
+// Line describes the caller's telephone line.
+type Line struct {
+	Codec     string        `yaml:"codec"`      // none (default), mulaw or alaw: the caller's audio passes through it both ways
+	GainDB    float64       `yaml:"gain_db"`    // applied to the caller's voice, -20..+6
+	NoiseDBFS float64       `yaml:"noise_dbfs"` // white noise on the caller's line; 0 = none, e.g. -50
+	EchoDB    float64       `yaml:"echo_db"`    // the bot's voice comes back on the caller's line at this level; 0 = no echo, e.g. -12
+	EchoDelay time.Duration `yaml:"echo_delay"` // and this much later, e.g. 80ms
+}
+
+// Step is one action of the script. Exactly one action field is set.
+type Step struct {
+	Say          string        `yaml:"say"`           // speak this text, then continue when it has been spoken
+	Expect       string        `yaml:"expect"`        // a regular expression the bot's next phrases must match
+	ExpectAudio  bool          `yaml:"expect_audio"`  // wait until the bot is audibly speaking
+	ExpectHangup bool          `yaml:"expect_hangup"` // wait until the bot ends the call
+	DTMF         string        `yaml:"dtmf"`          // press these keys, 100 ms apart
+	Silence      time.Duration `yaml:"silence"`       // stay silent this long
+	Hangup       bool          `yaml:"hangup"`        // hang up
+	Timeout      time.Duration `yaml:"timeout"`       // for expect, expect_audio, expect_hangup; default 10s
+
+	re *regexp.Regexp
+}
+
+// DefaultTimeout bounds a waiting step without its own timeout.
+const DefaultTimeout = 10 * time.Second
+
+// Load reads and checks a scenario file.
+func Load(path string) (*Scenario, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return sc, nil
+}
+
+// Parse reads a scenario and checks every step.
+func Parse(b []byte) (*Scenario, error) {
+	var sc Scenario
+	if err := yaml.Unmarshal(b, &sc); err != nil {
+		return nil, err
+	}
+	if sc.Rate == 0 {
+		sc.Rate = int(audio.Rate8k)
+	}
+	var errs []error
+	if sc.Rate != int(audio.Rate8k) && sc.Rate != int(audio.Rate16k) {
+		errs = append(errs, fmt.Errorf("rate: %d is not 8000 or 16000", sc.Rate))
+	}
+	switch sc.Line.Codec {
+	case "", "none", "mulaw", "alaw":
+	default:
+		errs = append(errs, fmt.Errorf("line.codec: %q is not none, mulaw or alaw", sc.Line.Codec))
+	}
+	if sc.Line.GainDB < -20 || sc.Line.GainDB > 6 {
+		errs = append(errs, fmt.Errorf("line.gain_db: %g is outside -20..+6", sc.Line.GainDB))
+	}
+	if len(sc.Steps) == 0 {
+		errs = append(errs, errors.New("steps: the scenario has none"))
+	}
+	for i := range sc.Steps {
+		if err := sc.Steps[i].check(); err != nil {
+			errs = append(errs, fmt.Errorf("step %d: %w", i+1, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return &sc, nil
+}
+
+func (s *Step) check() error {
+	n := 0
+	for _, set := range []bool{s.Say != "", s.Expect != "", s.ExpectAudio, s.ExpectHangup, s.DTMF != "", s.Silence > 0, s.Hangup} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return fmt.Errorf("want exactly one of say, expect, expect_audio, expect_hangup, dtmf, silence, hangup; found %d", n)
+	}
+	if s.Timeout == 0 {
+		s.Timeout = DefaultTimeout
+	}
+	if len(s.Say) > speechcodec.MaxText {
+		return fmt.Errorf("say: %d bytes, more than %d", len(s.Say), speechcodec.MaxText)
+	}
+	for _, d := range []byte(s.DTMF) {
+		if !isDigit(d) {
+			return fmt.Errorf("dtmf: %q is not one of 0-9*#A-D", d)
+		}
+	}
+	if s.Expect != "" {
+		re, err := regexp.Compile(s.Expect)
+		if err != nil {
+			return fmt.Errorf("expect: %w", err)
+		}
+		s.re = re
+	}
+	return nil
+}
+
+func isDigit(d byte) bool {
+	return d >= '0' && d <= '9' || d == '*' || d == '#' || d >= 'A' && d <= 'D'
+}
+
+// String describes the step as the script says it, for failure messages.
+func (s *Step) String() string {
+	switch {
+	case s.Say != "":
+		return fmt.Sprintf("say %q", s.Say)
+	case s.Expect != "":
+		return fmt.Sprintf("expect /%s/ within %s", s.Expect, s.Timeout)
+	case s.ExpectAudio:
+		return fmt.Sprintf("expect_audio within %s", s.Timeout)
+	case s.ExpectHangup:
+		return fmt.Sprintf("expect_hangup within %s", s.Timeout)
+	case s.DTMF != "":
+		return fmt.Sprintf("dtmf %q", s.DTMF)
+	case s.Silence > 0:
+		return fmt.Sprintf("silence %s", s.Silence)
+	case s.Hangup:
+		return "hangup"
+	}
+	return "empty step"
+}

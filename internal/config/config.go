@@ -1,0 +1,278 @@
+// Package config loads the call-processor's settings from the environment.
+//
+// Every setting is one field of Config with an `env` tag naming its variable
+// and a `default` tag holding its default; docs/configuration.md documents
+// each variable once, and a test keeps the two in step. A bad value stops
+// start-up with an error that names the variable.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of call-processor.
+type Config struct {
+	Environment string `env:"ENVIRONMENT" default:"dev"` // production, staging, dev or test
+	LogLevel    string `env:"LOG_LEVEL" default:"info"`  // debug, info, warn or error
+
+	HTTPAddr     string        `env:"HTTP_ADDR" default:":8080"`   // health, readiness and metrics listener
+	DrainTimeout time.Duration `env:"DRAIN_TIMEOUT" default:"30s"` // after SIGTERM, how long active calls may go on
+
+	APIToken string `env:"API_TOKEN" default:"" secret:"true"` // bearer token of the HTTP API; empty disables the token-protected endpoints
+
+	AudioSocket AudioSocket
+	Call        Call
+	Providers   Providers
+	Google      Google
+	Claude      Claude
+	Store       Store
+}
+
+// AudioSocket configures the listener Asterisk connects to.
+type AudioSocket struct {
+	Addr         string         `env:"AUDIOSOCKET_ADDR" default:":9092"`       // TCP listen address
+	MaxConns     int            `env:"AUDIOSOCKET_MAX_CONNS" default:"1000"`   // concurrent calls; more are refused
+	UUIDTimeout  time.Duration  `env:"AUDIOSOCKET_UUID_TIMEOUT" default:"2s"`  // deadline for the first (UUID) frame
+	IdleTimeout  time.Duration  `env:"AUDIOSOCKET_IDLE_TIMEOUT" default:"5s"`  // no frame from Asterisk for this long ends the call
+	WriteTimeout time.Duration  `env:"AUDIOSOCKET_WRITE_TIMEOUT" default:"1s"` // a peer that stops reading for this long ends the call
+	AllowedNets  []netip.Prefix `env:"AUDIOSOCKET_ALLOWED_NETS" default:""`    // comma-separated CIDRs of the Asterisk hosts; empty allows all
+}
+
+// Call holds the per-call behaviour (DESIGN.md, "Per-call behaviour").
+type Call struct {
+	Greeting        string        `env:"CALL_GREETING" default:"Здравствуйте! Шинный центр, голосовой помощник. Чем могу помочь?"`
+	GreetingBudget  time.Duration `env:"CALL_GREETING_BUDGET" default:"300ms"`  // first bot audio after the UUID frame; later is logged and counted
+	SpeechStart     time.Duration `env:"CALL_SPEECH_START" default:"100ms"`     // caller speech that opens a turn
+	EndpointSilence time.Duration `env:"CALL_ENDPOINT_SILENCE" default:"500ms"` // silence after speech that ends the caller's turn
+	MaxUtterance    time.Duration `env:"CALL_MAX_UTTERANCE" default:"30s"`      // a caller turn longer than this is cut and answered
+	BargeIn         bool          `env:"CALL_BARGE_IN" default:"true"`          // caller speech may interrupt the bot
+	BargeInSpeech   time.Duration `env:"CALL_BARGE_IN_SPEECH" default:"200ms"`  // caller speech over the bot that interrupts it
+	EchoTail        time.Duration `env:"CALL_ECHO_TAIL" default:"300ms"`        // after the bot stops, the line may still carry its echo this long
+	NoInputTimeout  time.Duration `env:"CALL_NO_INPUT_TIMEOUT" default:"8s"`    // silence after the bot's turn before a re-prompt
+	NoInputPrompts  int           `env:"CALL_NO_INPUT_REPROMPTS" default:"1"`   // re-prompts before a polite hang-up
+	MaxDuration     time.Duration `env:"CALL_MAX_DURATION" default:"10m"`       // then a polite goodbye
+	TurnTimeout     time.Duration `env:"CALL_TURN_TIMEOUT" default:"6s"`        // the bot's whole answer (transcript, reply, first audio) must start within this
+	PlayoutLead     int           `env:"CALL_PLAYOUT_LEAD_FRAMES" default:"2"`  // 20 ms frames sent ahead of real time
+	FirstAudioWait  time.Duration `env:"CALL_FIRST_AUDIO_WAIT" default:"200ms"` // wait for the caller's first frame to learn its rate
+}
+
+// Providers chooses the speech and dialog back-ends.
+type Providers struct {
+	STT       string `env:"STT_PROVIDER" default:"mock"` // mock (offline speech codec) or google
+	TTS       string `env:"TTS_PROVIDER" default:"mock"` // mock (offline speech codec) or google
+	Responder string `env:"RESPONDER" default:"rules"`   // rules (offline dialog engine), claude, or echo (repeats the caller)
+}
+
+// Google configures Google Cloud Speech-to-Text and Text-to-Speech.
+// Credentials come the standard way (GOOGLE_APPLICATION_CREDENTIALS).
+type Google struct {
+	STTLanguage      string        `env:"GOOGLE_STT_LANGUAGE" default:"ru-RU"`
+	STTModel         string        `env:"GOOGLE_STT_MODEL" default:"phone_call"`
+	STTEndpoint      string        `env:"GOOGLE_STT_ENDPOINT" default:""`          // host:port; empty for Google's
+	STTTimeout       time.Duration `env:"GOOGLE_STT_TIMEOUT" default:"3s"`         // end of speech to the final transcript
+	STTStreamLimit   time.Duration `env:"GOOGLE_STT_STREAM_LIMIT" default:"290s"`  // a stream is renewed before Google's ~305 s limit
+	STTMinConfidence float64       `env:"GOOGLE_STT_MIN_CONFIDENCE" default:"0.3"` // finals below count as not understood
+	TTSLanguage      string        `env:"GOOGLE_TTS_LANGUAGE" default:"ru-RU"`
+	TTSVoice         string        `env:"GOOGLE_TTS_VOICE" default:"ru-RU-Wavenet-D"`
+	TTSSpeakingRate  float64       `env:"GOOGLE_TTS_SPEAKING_RATE" default:"1.0"`    // 0.25..4
+	TTSEndpoint      string        `env:"GOOGLE_TTS_ENDPOINT" default:""`            // host:port; empty for Google's
+	TTSTimeout       time.Duration `env:"GOOGLE_TTS_TIMEOUT" default:"5s"`           // per request
+	Insecure         bool          `env:"GOOGLE_ENDPOINTS_INSECURE" default:"false"` // plaintext gRPC to local fakes and emulators; refused in production
+}
+
+// Claude configures the Anthropic language model and its limits.
+type Claude struct {
+	APIKey            string        `env:"ANTHROPIC_API_KEY" default:"" secret:"true"`
+	Model             string        `env:"CLAUDE_MODEL" default:"claude-sonnet-5-5"`
+	MaxTokens         int           `env:"CLAUDE_MAX_TOKENS" default:"300"`     // per model request
+	TurnTimeout       time.Duration `env:"CLAUDE_TURN_TIMEOUT" default:"4s"`    // the model part of a turn, tools included; then the rule engine answers
+	MaxToolRounds     int           `env:"CLAUDE_MAX_TOOL_ROUNDS" default:"4"`  // tool rounds per turn
+	BaseURL           string        `env:"CLAUDE_BASE_URL" default:""`          // empty for Anthropic's
+	RequestsPerMinute int           `env:"LLM_REQUESTS_PER_MINUTE" default:"0"` // 0 = unlimited
+	TokensPerDay      int           `env:"LLM_TOKENS_PER_DAY" default:"0"`      // 0 = unlimited
+}
+
+// Store is the shop's Store API.
+type Store struct {
+	URL     string        `env:"STORE_API_URL" default:"http://127.0.0.1:8081"`           // base URL
+	Token   string        `env:"STORE_API_TOKEN" default:"dev-store-token" secret:"true"` // bearer token; the default is the dev mock's
+	Timeout time.Duration `env:"STORE_API_TIMEOUT" default:"2s"`                          // per request attempt
+}
+
+// Load reads the configuration through getenv (os.Getenv in production). An
+// unset or empty variable takes its default.
+func Load(getenv func(string) string) (Config, error) {
+	var c Config
+	var errs []error
+	walk(reflect.ValueOf(&c).Elem(), func(f reflect.StructField, v reflect.Value) {
+		name := f.Tag.Get("env")
+		raw, ok := strings.TrimSpace(getenv(name)), true
+		if f.Tag.Get("secret") == "true" && raw == "" {
+			// NAME_FILE names a file holding the secret (Docker secrets).
+			if path := strings.TrimSpace(getenv(name + "_FILE")); path != "" {
+				b, err := os.ReadFile(path)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("%s_FILE: %w", name, err))
+					return
+				}
+				raw = strings.TrimSpace(string(b))
+			}
+		}
+		if raw == "" {
+			raw, ok = f.Tag.Get("default"), false
+		}
+		if err := set(v, raw); err != nil {
+			src := "value"
+			if !ok {
+				src = "default"
+			}
+			errs = append(errs, fmt.Errorf("%s: bad %s %q: %w", name, src, raw, err))
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, err
+	}
+	return c, c.validate()
+}
+
+// Var is one documented variable.
+type Var struct {
+	Name, Default string
+	Secret        bool // may also come from the file named by Name_FILE
+}
+
+// Vars lists every variable Load reads, in declaration order.
+func Vars() []Var {
+	var vars []Var
+	walk(reflect.ValueOf(&Config{}).Elem(), func(f reflect.StructField, _ reflect.Value) {
+		vars = append(vars, Var{Name: f.Tag.Get("env"), Default: f.Tag.Get("default"), Secret: f.Tag.Get("secret") == "true"})
+	})
+	return vars
+}
+
+func walk(v reflect.Value, fn func(reflect.StructField, reflect.Value)) {
+	t := v.Type()
+	for i := range t.NumField() {
+		f, fv := t.Field(i), v.Field(i)
+		if f.Type.Kind() == reflect.Struct && f.Tag.Get("env") == "" {
+			walk(fv, fn)
+			continue
+		}
+		fn(f, fv)
+	}
+}
+
+var (
+	durationType = reflect.TypeFor[time.Duration]()
+	prefixesType = reflect.TypeFor[[]netip.Prefix]()
+)
+
+func set(v reflect.Value, raw string) error {
+	switch {
+	case v.Type() == durationType:
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return errors.New("want a duration such as 500ms or 10m")
+		}
+		if d < 0 {
+			return errors.New("must not be negative")
+		}
+		v.SetInt(int64(d))
+	case v.Type() == prefixesType:
+		var nets []netip.Prefix
+		for part := range strings.SplitSeq(raw, ",") {
+			if part = strings.TrimSpace(part); part == "" {
+				continue
+			}
+			p, err := netip.ParsePrefix(part)
+			if err != nil {
+				a, aerr := netip.ParseAddr(part)
+				if aerr != nil {
+					return fmt.Errorf("want CIDRs such as 10.0.0.0/8: %w", err)
+				}
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+			nets = append(nets, p.Masked())
+		}
+		v.Set(reflect.ValueOf(nets))
+	case v.Kind() == reflect.String:
+		v.SetString(raw)
+	case v.Kind() == reflect.Int:
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			return errors.New("want a whole number")
+		}
+		if n < 0 {
+			return errors.New("must not be negative")
+		}
+		v.SetInt(int64(n))
+	case v.Kind() == reflect.Float64:
+		f, err := strconv.ParseFloat(raw, 64)
+		if err != nil {
+			return errors.New("want a number such as 0.5")
+		}
+		if f < 0 {
+			return errors.New("must not be negative")
+		}
+		v.SetFloat(f)
+	case v.Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return errors.New("want true or false")
+		}
+		v.SetBool(b)
+	default:
+		return fmt.Errorf("unsupported type %s", v.Type())
+	}
+	return nil
+}
+
+func (c Config) validate() error {
+	var errs []error
+	check := func(ok bool, format string, args ...any) {
+		if !ok {
+			errs = append(errs, fmt.Errorf(format, args...))
+		}
+	}
+	check(oneOf(c.Environment, "production", "staging", "dev", "test"), "ENVIRONMENT: %q is not one of production, staging, dev, test", c.Environment)
+	check(oneOf(c.LogLevel, "debug", "info", "warn", "error"), "LOG_LEVEL: %q is not one of debug, info, warn, error", c.LogLevel)
+	check(c.AudioSocket.MaxConns > 0, "AUDIOSOCKET_MAX_CONNS: must be at least 1")
+	check(c.AudioSocket.UUIDTimeout > 0, "AUDIOSOCKET_UUID_TIMEOUT: must be positive")
+	check(c.AudioSocket.IdleTimeout >= time.Second, "AUDIOSOCKET_IDLE_TIMEOUT: must be at least 1s (Asterisk sends a frame every 20 ms)")
+	check(c.AudioSocket.WriteTimeout > 0, "AUDIOSOCKET_WRITE_TIMEOUT: must be positive")
+	check(strings.TrimSpace(c.Call.Greeting) != "", "CALL_GREETING: must not be empty")
+	check(c.Call.EndpointSilence >= 100*time.Millisecond, "CALL_ENDPOINT_SILENCE: must be at least 100ms")
+	check(c.Call.SpeechStart >= 20*time.Millisecond, "CALL_SPEECH_START: must be at least 20ms")
+	check(c.Call.BargeInSpeech >= 20*time.Millisecond, "CALL_BARGE_IN_SPEECH: must be at least 20ms")
+	check(c.Call.NoInputTimeout >= time.Second, "CALL_NO_INPUT_TIMEOUT: must be at least 1s")
+	check(c.Call.MaxDuration >= 10*time.Second, "CALL_MAX_DURATION: must be at least 10s")
+	check(c.Call.MaxUtterance >= time.Second, "CALL_MAX_UTTERANCE: must be at least 1s")
+	check(c.Call.TurnTimeout >= 500*time.Millisecond, "CALL_TURN_TIMEOUT: must be at least 500ms")
+	check(c.Call.PlayoutLead >= 1 && c.Call.PlayoutLead <= 10, "CALL_PLAYOUT_LEAD_FRAMES: must be between 1 and 10")
+	check(oneOf(c.Providers.STT, "mock", "google"), "STT_PROVIDER: %q is not one of mock, google", c.Providers.STT)
+	check(oneOf(c.Providers.TTS, "mock", "google"), "TTS_PROVIDER: %q is not one of mock, google", c.Providers.TTS)
+	check(oneOf(c.Providers.Responder, "rules", "claude", "echo"), "RESPONDER: %q is not one of rules, claude, echo", c.Providers.Responder)
+	check(c.Providers.Responder != "claude" || c.Claude.APIKey != "", "ANTHROPIC_API_KEY: RESPONDER=claude needs it (or ANTHROPIC_API_KEY_FILE)")
+	check(c.Claude.MaxTokens > 0, "CLAUDE_MAX_TOKENS: must be at least 1")
+	check(c.Claude.TurnTimeout > 0, "CLAUDE_TURN_TIMEOUT: must be positive")
+	check(c.Google.TTSSpeakingRate >= 0.25 && c.Google.TTSSpeakingRate <= 4, "GOOGLE_TTS_SPEAKING_RATE: must be between 0.25 and 4")
+	check(c.Google.STTMinConfidence <= 1, "GOOGLE_STT_MIN_CONFIDENCE: must be between 0 and 1")
+	check(strings.HasPrefix(c.Store.URL, "http://") || strings.HasPrefix(c.Store.URL, "https://"), "STORE_API_URL: %q is not an http(s) URL", c.Store.URL)
+	check(c.Store.Timeout > 0, "STORE_API_TIMEOUT: must be positive")
+	if c.Environment == "production" {
+		check(!c.Google.Insecure, "GOOGLE_ENDPOINTS_INSECURE: not allowed in production")
+		check(c.Store.Token != "dev-store-token", "STORE_API_TOKEN: production needs the real Store API token")
+		check(len(c.AudioSocket.AllowedNets) > 0, "AUDIOSOCKET_ALLOWED_NETS: production needs the Asterisk networks (AudioSocket has no authentication)")
+	}
+	return errors.Join(errs...)
+}
+
+func oneOf(s string, options ...string) bool { return slices.Contains(options, s) }

@@ -1,0 +1,326 @@
+package rules
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tirevoice/assistant/internal/dialog"
+	"github.com/tirevoice/assistant/internal/tools"
+)
+
+// step is one caller turn and what must happen.
+type step struct {
+	caller         string // what the recogniser heard; "" with unintelligible
+	unintelligible bool
+	calls          []string      // tool calls in order: `name {"arg":...}`; nil for none
+	hear           []string      // phrases the bot's reply must contain
+	not            []string      // phrases it must not contain
+	action         dialog.Action // Continue unless said
+}
+
+// talk runs steps through one conversation of call and checks each turn.
+func talk(t *testing.T, shop *fakeShop, call dialog.Call, steps []step) {
+	t.Helper()
+	conv := New(shop.registry(t), func() time.Time { return testNow }).Begin(call)
+	for i, st := range steps {
+		tr := &tools.Trace{}
+		ctx := tools.WithTrace(context.Background(), tr)
+		var said []string
+		out, err := conv.Respond(ctx, dialog.Request{CallID: call.ID, Turn: i + 1, Text: st.caller, Unintelligible: st.unintelligible},
+			func(_ context.Context, s string) error {
+				said = append(said, s)
+				return nil
+			})
+		reply := strings.Join(said, " ")
+		if err != nil {
+			t.Fatalf("turn %d %q: %v", i+1, st.caller, err)
+		}
+		var calls []string
+		for _, c := range tr.Calls() {
+			if c.Err != nil && strings.Contains(c.Err.Error(), "invalid arguments") {
+				t.Errorf("turn %d %q: %s called with invalid arguments: %v", i+1, st.caller, c.Name, c.Err)
+			}
+			calls = append(calls, c.Name+" "+string(c.Args))
+		}
+		if !sameCalls(calls, st.calls) {
+			t.Errorf("turn %d %q: calls\n  %q\nwant\n  %q", i+1, st.caller, calls, st.calls)
+		}
+		for _, h := range st.hear {
+			if !strings.Contains(reply, h) {
+				t.Errorf("turn %d %q: reply %q lacks %q", i+1, st.caller, reply, h)
+			}
+		}
+		for _, h := range st.not {
+			if strings.Contains(reply, h) {
+				t.Errorf("turn %d %q: reply %q has %q", i+1, st.caller, reply, h)
+			}
+		}
+		if out.Action != st.action {
+			t.Errorf("turn %d %q: action %v, want %v (reply %q)", i+1, st.caller, out.Action, st.action, reply)
+		}
+		checkSpoken(t, said)
+	}
+}
+
+// checkSpoken: every piece is short plain spoken text.
+func checkSpoken(t *testing.T, said []string) {
+	t.Helper()
+	if len(said) == 0 {
+		t.Errorf("the bot said nothing")
+	}
+	for _, s := range said {
+		if strings.TrimSpace(s) == "" || strings.ContainsAny(s, "*#`_[]<>|\n") || len([]rune(s)) > 400 {
+			t.Errorf("not a spoken piece: %q", s)
+		}
+	}
+}
+
+// sameCalls compares tool calls by name and arguments as JSON values.
+func sameCalls(got, want []string) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		gn, ga, _ := strings.Cut(got[i], " ")
+		wn, wa, _ := strings.Cut(want[i], " ")
+		var g, w any
+		if gn != wn || json.Unmarshal([]byte(ga), &g) != nil || json.Unmarshal([]byte(wa), &w) != nil || !reflect.DeepEqual(g, w) {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	caller    = dialog.Call{ID: "c1", Caller: "+79161234567"}
+	anonymous = dialog.Call{ID: "c2"}
+)
+
+func TestConversations(t *testing.T) {
+	tests := []struct {
+		name  string
+		call  dialog.Call
+		setup func(*fakeShop)
+		steps []step
+	}{
+		{"complete size in one turn", caller, nil, []step{
+			{caller: "Здравствуйте! Нужны зимние шины 205/55 R16.",
+				calls: []string{`search_tires {"width":205,"profile":55,"rim":16,"season":"winter"}`},
+				hear:  []string{"В наличии 5 вариантов на зимние шины", "Первый: Cordiant", "5 400 рублей", "Чем ещё могу помочь?"}},
+			{caller: "Нет, спасибо.", calls: []string{`end_call {"reason":"caller said goodbye"}`},
+				hear: []string{"до свидания"}, action: dialog.Hangup},
+		}},
+		{"size over two turns keeps the season", caller, nil, []step{
+			{caller: "нужны зимние шины", hear: []string{"размер", "двести пять пятьдесят пять эр шестнадцать"}},
+			{caller: "205 55 16", calls: []string{`search_tires {"width":205,"profile":55,"rim":16,"season":"winter"}`}, hear: []string{"В наличии"}},
+		}},
+		{"size in words, studs and a brand", caller, nil, []step{
+			{caller: "Подберите шипованные нокиан двести пять на пятьдесят пять радиус шестнадцать до десяти тысяч",
+				calls: []string{`search_tires {"width":205,"profile":55,"rim":16,"season":"winter","studded":true,"brand":"Nokian","max_price":10000}`},
+				hear:  []string{"В наличии"}},
+		}},
+		{"rim first, then width and profile, then the season asked once", caller, nil, []step{
+			{caller: "Мне шины на 16", hear: []string{"ширину и профиль"}},
+			{caller: "двести пять пятьдесят пять", hear: []string{"На какой сезон"}},
+			{caller: "всё равно", calls: []string{`search_tires {"width":205,"profile":55,"rim":16}`}, hear: []string{"В наличии"}},
+		}},
+		{"ordinal rim and a follow-up season", caller, nil, []step{
+			{caller: "Есть резина на шестнадцатый радиус?", hear: []string{"ширину и профиль"}},
+			{caller: "205 на 55", hear: []string{"На какой сезон"}},
+			{caller: "летние", calls: []string{`search_tires {"width":205,"profile":55,"rim":16,"season":"summer"}`}, hear: []string{"летние шины"}},
+			{caller: "А зимние есть?", calls: []string{`search_tires {"width":205,"profile":55,"rim":16,"season":"winter"}`}, hear: []string{"зимние шины"}},
+		}},
+		{"a caller who does not know the size hears where to find it", caller, nil, []step{
+			{caller: "нужна резина на зиму", hear: []string{"размер"}},
+			{caller: "не знаю", calls: []string{`search_kb {"query":"как узнать размер шин"}`}, hear: []string{"боковине"}},
+			{caller: "а, вижу: 205/55 R16", calls: []string{`search_tires {"width":205,"profile":55,"rim":16,"season":"winter"}`}},
+		}},
+		{"no stock", caller, nil, []step{
+			{caller: "Летние шины 315/35 R22", calls: []string{`search_tires {"width":315,"profile":35,"rim":22,"season":"summer"}`},
+				hear: []string{"нет в наличии", "оператором"}, not: []string{"Чем ещё"}},
+			{caller: "а всесезонные?", calls: []string{`search_tires {"width":315,"profile":35,"rim":22,"season":"all_season"}`},
+				hear: []string{"всесезонные шины", "нет в наличии"}},
+			{caller: "да, соедините", calls: []string{`transfer_to_operator {"reason":"caller accepted an operator"}`},
+				hear: []string{"Соединяю"}, action: dialog.Transfer},
+		}},
+		{"order by number in digits", caller, nil, []step{
+			{caller: "Где мой заказ 100012?", calls: []string{`order_status {"order_id":"100012"}`},
+				hear: []string{"Заказ номер 100012", "передан в доставку", "Чем ещё могу помочь?"}},
+		}},
+		{"order by number in words", anonymous, nil, []step{
+			{caller: "Хочу узнать статус заказа", hear: []string{"номер заказа"}, not: []string{"с которого"}},
+			{caller: "сто тысяч двенадцать", calls: []string{`order_status {"order_id":"100012"}`}, hear: []string{"передан в доставку"}},
+		}},
+		{"order dictated digit by digit after a wrong number", caller, nil, []step{
+			{caller: "номер заказа 100099", calls: []string{`order_status {"order_id":"100099"}`}, hear: []string{"не найден"}},
+			{caller: "один ноль ноль ноль один два", calls: []string{`order_status {"order_id":"100012"}`}, hear: []string{"передан в доставку"}},
+		}},
+		{"order by the caller's phone", caller, nil, []step{
+			{caller: "Проверьте мой заказ по моему номеру", calls: []string{`order_status {"phone":"+79161234567"}`}, hear: []string{"доставлен"}},
+		}},
+		{"order: the caller agrees to search by phone", caller, nil, []step{
+			{caller: "Что с моим заказом?", hear: []string{"номер заказа", "с которого вы звоните"}},
+			{caller: "давайте по телефону", calls: []string{`order_status {"phone":"+79161234567"}`}, hear: []string{"доставлен"}},
+		}},
+		{"order by phone with no caller number", anonymous, nil, []step{
+			{caller: "Узнать заказ по номеру телефона", hear: []string{"не вижу номера", "номер заказа"}},
+			{caller: "100012", calls: []string{`order_status {"order_id":"100012"}`}, hear: []string{"передан в доставку"}},
+		}},
+		{"stations in a city, then booking a free slot", caller, nil, []step{
+			{caller: "Где у вас шиномонтаж в Казани?", calls: []string{`find_stations {"city":"Казань"}`},
+				hear: []string{"Первая: Казань, пр. Победы, 91", "Какая станция вам удобна?"}},
+			{caller: "Давайте на Победы", hear: []string{"На какой день"}},
+			{caller: "завтра", calls: []string{`free_slots {"station_id":"kzn-1","date":"` + tomorrow + `"}`},
+				hear: []string{"Завтра свободно в 10:00, 11:00 и 12:00", "Какое время"}},
+			{caller: "в одиннадцать", hear: []string{"Как вас зовут?"}},
+			{caller: "Анна", calls: []string{`book_slot {"station_id":"kzn-1","start":"` + tomorrow + `T11:00","name":"Анна","phone":"+79161234567"}`},
+				hear: []string{"Готово, Анна, вы записаны завтра в 11:00", "Чем ещё могу помочь?"}},
+			{caller: "Спасибо, всё", calls: []string{`end_call {"reason":"caller said goodbye"}`}, action: dialog.Hangup},
+		}},
+		{"booking in one breath, station by ordinal, phone asked", anonymous, nil, []step{
+			{caller: "Запишите меня на шиномонтаж в Москве на послезавтра в 14:00", calls: []string{`find_stations {"city":"Москва"}`},
+				hear: []string{"Первая", "Третья", "Какая станция"}},
+			{caller: "вторая", calls: []string{`free_slots {"station_id":"msk-2","date":"2025-11-27"}`}, hear: []string{"Как вас зовут?"}},
+			{caller: "Меня зовут Пётр", hear: []string{"номер телефона"}},
+			{caller: "8 916 555 44 33", calls: []string{`book_slot {"station_id":"msk-2","start":"2025-11-27T14:00","name":"Петр","phone":"+79165554433"}`},
+				hear: []string{"вы записаны послезавтра в 14:00"}},
+		}},
+		{"a side question in the middle of a booking", caller, nil, []step{
+			{caller: "запишите на шиномонтаж в Новосибирске на завтра в 11", calls: []string{
+				`find_stations {"city":"Новосибирск"}`, `free_slots {"station_id":"nsk-1","date":"` + tomorrow + `"}`},
+				hear: []string{"Станционная", "Как вас зовут?"}},
+			{caller: "а сколько стоит шиномонтаж?", calls: []string{`search_kb {"query":"а сколько стоит шиномонтаж"}`},
+				hear: []string{"2 400 рублей", "Как вас зовут?"}, not: []string{"Чем ещё"}},
+			{caller: "Игорь", calls: []string{`book_slot {"station_id":"nsk-1","start":"` + tomorrow + `T11:00","name":"Игорь","phone":"+79161234567"}`},
+				hear: []string{"вы записаны завтра в 11:00"}},
+		}},
+		{"no brand after no stock", caller, nil, []step{
+			{caller: "летние пирелли 205/55 R16", calls: []string{`search_tires {"width":205,"profile":55,"rim":16,"season":"summer","brand":"Pirelli"}`},
+				hear: []string{"нет в наличии"}},
+			{caller: "а без бренда?", calls: []string{`search_tires {"width":205,"profile":55,"rim":16,"season":"summer"}`}, hear: []string{"В наличии"}},
+		}},
+		{"booking a taken slot", caller, func(s *fakeShop) { s.raced["nsk-1 "+tomorrow+"T10:00"] = true }, []step{
+			{caller: "Хочу переобуться в Новосибирске", calls: []string{`find_stations {"city":"Новосибирск"}`},
+				hear: []string{"Станционная", "На какой день"}},
+			{caller: "завтра в десять утра", calls: []string{`free_slots {"station_id":"nsk-1","date":"` + tomorrow + `"}`}, hear: []string{"Как вас зовут?"}},
+			{caller: "Иван", calls: []string{
+				`book_slot {"station_id":"nsk-1","start":"` + tomorrow + `T10:00","name":"Иван","phone":"+79161234567"}`,
+				`free_slots {"station_id":"nsk-1","date":"` + tomorrow + `"}`},
+				hear: []string{"уже занято", "Ближайшее свободное время: 11:00, 12:00 и 14:00", "Какое время"}},
+			{caller: "давайте в 12", calls: []string{`book_slot {"station_id":"nsk-1","start":"` + tomorrow + `T12:00","name":"Иван","phone":"+79161234567"}`},
+				hear: []string{"Готово, Иван, вы записаны завтра в 12:00"}},
+		}},
+		{"a busy time is answered with the nearest free ones", caller, func(s *fakeShop) { s.taken["kzn-2 "+tomorrow+"T14:00"] = true }, []step{
+			{caller: "запись на шиномонтаж", hear: []string{"В каком городе"}},
+			{caller: "Казань", calls: []string{`find_stations {"city":"Казань"}`}, hear: []string{"Какая станция"}},
+			{caller: "Авиастроительный", hear: []string{"На какой день"}},
+			{caller: "завтра в два часа дня", calls: []string{`free_slots {"station_id":"kzn-2","date":"` + tomorrow + `"}`},
+				hear: []string{"В 14:00 свободного времени нет", "Ближайшее свободное время: 11:00, 12:00 и 15:00"}},
+			{caller: "второе", hear: []string{"Как вас зовут?"}},
+			{caller: "Ольга", calls: []string{`book_slot {"station_id":"kzn-2","start":"` + tomorrow + `T12:00","name":"Ольга","phone":"+79161234567"}`}},
+		}},
+		{"three knowledge-base questions", caller, nil, []step{
+			{caller: "Сколько стоит доставка?", calls: []string{`search_kb {"query":"сколько стоит доставка"}`}, hear: []string{"Доставка по Москве", "Чем ещё"}},
+			{caller: "А какое давление должно быть в шинах", calls: []string{`search_kb {"query":"а какое давление должно быть в шинах"}`}, hear: []string{"наклейке"}},
+			{caller: "Есть у вас хранение шин?", calls: []string{`search_kb {"query":"есть у вас хранение шин"}`}, hear: []string{"3 000 рублей за сезон"}},
+			{caller: "Сколько стоит шиномонтаж?", calls: []string{`search_kb {"query":"сколько стоит шиномонтаж"}`}, hear: []string{"2 400 рублей"}},
+		}},
+		{"an unknown question goes to the base, then to an operator", caller, nil, []step{
+			{caller: "Вы продаёте диски?", calls: []string{`search_kb {"query":"вы продаете диски"}`}, hear: []string{"не знаю ответа", "оператором"}},
+			{caller: "да", calls: []string{`transfer_to_operator {"reason":"caller accepted an operator"}`}, action: dialog.Transfer},
+		}},
+		{"a request for a human", caller, nil, []step{
+			{caller: "Соедините меня с живым человеком", calls: []string{`transfer_to_operator {"reason":"caller asked for a human"}`},
+				hear: []string{"Соединяю вас с оператором"}, action: dialog.Transfer},
+		}},
+		{"a request for a manager in the middle of a booking", caller, nil, []step{
+			{caller: "запишите на шиномонтаж", hear: []string{"В каком городе"}},
+			{caller: "позовите сотрудника", calls: []string{`transfer_to_operator {"reason":"caller asked for a human"}`}, action: dialog.Transfer},
+		}},
+		{"anger", caller, nil, []step{
+			{caller: "нужны шины", hear: []string{"размер"}},
+			{caller: "Да вы меня не понимаете!", calls: []string{`transfer_to_operator {"reason":"caller is frustrated"}`},
+				hear: []string{"Извините", "Соединяю"}, action: dialog.Transfer},
+		}},
+		{"goodbye", caller, nil, []step{
+			{caller: "Здравствуйте", hear: []string{"Чем могу помочь"}},
+			{caller: "До свидания!", calls: []string{`end_call {"reason":"caller said goodbye"}`}, hear: []string{"до свидания"}, action: dialog.Hangup},
+		}},
+		{"thanks then nothing more", caller, nil, []step{
+			{caller: "спасибо", hear: []string{"Пожалуйста", "Чем ещё"}},
+			{caller: "больше ничего", calls: []string{`end_call {"reason":"caller said goodbye"}`}, action: dialog.Hangup},
+		}},
+		{"store unavailable, then yes", caller, func(s *fakeShop) { s.down = true }, []step{
+			{caller: "Где мой заказ 100012?", calls: []string{`order_status {"order_id":"100012"}`}, hear: []string{"не могу получить данные", "оператором"},
+				not: []string{"передан"}},
+			{caller: "да", calls: []string{`transfer_to_operator {"reason":"caller accepted an operator"}`}, action: dialog.Transfer},
+		}},
+		{"store unavailable, then no", caller, func(s *fakeShop) { s.down = true }, []step{
+			{caller: "зимние шины 205 55 16", calls: []string{`search_tires {"width":205,"profile":55,"rim":16,"season":"winter"}`},
+				hear: []string{"не могу получить данные"}, not: []string{"В наличии"}},
+			{caller: "нет", hear: []string{"Хорошо", "Чем ещё"}},
+		}},
+		{"unintelligible three times offers an operator", caller, nil, []step{
+			{unintelligible: true, hear: []string{"Повторите"}},
+			{unintelligible: true, hear: []string{"Повторите"}},
+			{unintelligible: true, hear: []string{"оператором?"}},
+			{caller: "да", calls: []string{`transfer_to_operator {"reason":"caller accepted an operator"}`}, action: dialog.Transfer},
+		}},
+		{"a pending question survives a misheard turn", caller, nil, []step{
+			{caller: "нужны летние шины", hear: []string{"размер"}},
+			{unintelligible: true, hear: []string{"Повторите"}},
+			{caller: "205/55/16", calls: []string{`search_tires {"width":205,"profile":55,"rim":16,"season":"summer"}`}},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			shop := newFakeShop()
+			if tt.setup != nil {
+				tt.setup(shop)
+			}
+			talk(t, shop, tt.call, tt.steps)
+		})
+	}
+}
+
+func TestName(t *testing.T) {
+	if got := New(newFakeShop().registry(t), nil).Name(); got != "rules" {
+		t.Errorf("Name() = %q", got)
+	}
+}
+
+// TestConversationsKeepTheirOwnState: what one call said does not leak
+// into another.
+func TestConversationsKeepTheirOwnState(t *testing.T) {
+	shop := newFakeShop()
+	r := New(shop.registry(t), func() time.Time { return testNow })
+	a, b := r.Begin(caller), r.Begin(caller)
+	nop := func(context.Context, string) error { return nil }
+	if _, err := a.Respond(context.Background(), dialog.Request{Text: "зимние шины на 16"}, nop); err != nil {
+		t.Fatal(err)
+	}
+	tr := &tools.Trace{}
+	if _, err := b.Respond(tools.WithTrace(context.Background(), tr), dialog.Request{Text: "205 55"}, nop); err != nil {
+		t.Fatal(err)
+	}
+	if calls := tr.Calls(); len(calls) != 0 {
+		t.Errorf("the second call searched with the first one's slots: %v", calls)
+	}
+}
+
+// TestSayErrorEndsTheTurn: a cancelled say (barge-in) is Respond's error.
+func TestSayErrorEndsTheTurn(t *testing.T) {
+	conv := New(newFakeShop().registry(t), func() time.Time { return testNow }).Begin(caller)
+	n := 0
+	_, err := conv.Respond(context.Background(), dialog.Request{Text: "зимние шины 205 55 16"}, func(context.Context, string) error {
+		n++
+		return context.Canceled
+	})
+	if err != context.Canceled || n != 1 {
+		t.Errorf("err = %v after %d pieces", err, n)
+	}
+}

@@ -1,0 +1,256 @@
+package rules
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tirevoice/assistant/internal/dialog"
+	"github.com/tirevoice/assistant/internal/russian"
+	"github.com/tirevoice/assistant/internal/store"
+	"github.com/tirevoice/assistant/internal/tools"
+)
+
+// The tools' argument schemas, as the shop and knowledge-base tools
+// declare them; the registry validates every call against them.
+var schemas = map[string]string{
+	"search_tires": `{"type":"object","properties":{
+		"width":{"type":"integer","minimum":125,"maximum":355},
+		"profile":{"type":"integer","minimum":25,"maximum":85},
+		"rim":{"type":"integer","minimum":12,"maximum":24},
+		"season":{"type":"string","enum":["summer","winter","all_season"]},
+		"brand":{"type":"string","minLength":2,"maxLength":40},
+		"studded":{"type":"boolean"},
+		"max_price":{"type":"integer","minimum":1,"maximum":1000000}},
+		"required":["width","profile","rim"],"additionalProperties":false}`,
+	"tire_details": `{"type":"object","properties":{"tire_id":{"type":"string","pattern":"^[A-Za-z0-9-]{1,40}$"}},"required":["tire_id"],"additionalProperties":false}`,
+	"order_status": `{"type":"object","properties":{
+		"order_id":{"type":"string","pattern":"^[0-9]{4,12}$"},
+		"phone":{"type":"string","pattern":"^\\+?[0-9 ()-]{10,20}$"}},
+		"anyOf":[{"required":["order_id"]},{"required":["phone"]}],"additionalProperties":false}`,
+	"find_stations": `{"type":"object","properties":{"city":{"type":"string","minLength":2,"maxLength":60}},"required":["city"],"additionalProperties":false}`,
+	"free_slots": `{"type":"object","properties":{
+		"station_id":{"type":"string","pattern":"^[a-z0-9-]{1,40}$"},
+		"date":{"type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}},
+		"required":["station_id","date"],"additionalProperties":false}`,
+	"book_slot": `{"type":"object","properties":{
+		"station_id":{"type":"string","pattern":"^[a-z0-9-]{1,40}$"},
+		"start":{"type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$"},
+		"name":{"type":"string","minLength":1,"maxLength":80},
+		"phone":{"type":"string","pattern":"^\\+?[0-9 ()-]{10,20}$"},
+		"note":{"type":"string","maxLength":300}},
+		"required":["station_id","start","name","phone"],"additionalProperties":false}`,
+	"search_kb":            `{"type":"object","properties":{"query":{"type":"string","minLength":2,"maxLength":300}},"required":["query"],"additionalProperties":false}`,
+	"transfer_to_operator": `{"type":"object","properties":{"reason":{"type":"string","maxLength":200}},"additionalProperties":false}`,
+	"end_call":             `{"type":"object","properties":{"reason":{"type":"string","maxLength":200}},"additionalProperties":false}`,
+}
+
+// testNow is a Tuesday noon in Moscow.
+var (
+	msk      = time.FixedZone("MSK", 3*3600)
+	testNow  = time.Date(2025, 11, 25, 12, 0, 0, 0, msk)
+	tomorrow = "2025-11-26"
+)
+
+const (
+	unavailableSay = "Извините, сейчас я не могу получить данные магазина. Могу соединить вас с оператором."
+	kbNoMatchSay   = "К сожалению, я не знаю ответа на этот вопрос. Соединить вас с оператором?"
+)
+
+// fakeShop answers like the shop's tools over a small fixed data set.
+// Each field may be replaced by a test; down makes every store tool fail
+// as an unreachable store does.
+type fakeShop struct {
+	mu    sync.Mutex
+	down  bool
+	taken map[string]bool // "station start" pairs already booked
+	raced map[string]bool // pairs someone else books just before the caller
+	run   map[string]func(args map[string]any) (tools.Result, error)
+}
+
+func newFakeShop() *fakeShop {
+	s := &fakeShop{taken: map[string]bool{}, raced: map[string]bool{}}
+	s.run = map[string]func(map[string]any) (tools.Result, error){
+		"search_tires":  s.searchTires,
+		"tire_details":  func(map[string]any) (tools.Result, error) { return tools.Result{Say: "Nokian Hakkapeliitta 10."}, nil },
+		"order_status":  s.orderStatus,
+		"find_stations": s.findStations,
+		"free_slots":    s.freeSlots,
+		"book_slot":     s.bookSlot,
+		"search_kb":     s.searchKB,
+		"transfer_to_operator": func(map[string]any) (tools.Result, error) {
+			return tools.Result{Say: "Соединяю вас с оператором.", Action: dialog.Transfer, Reason: "operator"}, nil
+		},
+		"end_call": func(map[string]any) (tools.Result, error) {
+			return tools.Result{Say: "Спасибо за звонок, до свидания!", Action: dialog.Hangup, Reason: "bye"}, nil
+		},
+	}
+	return s
+}
+
+// registry builds the real registry over the fake tools.
+func (s *fakeShop) registry(t testing.TB) *tools.Registry {
+	t.Helper()
+	var ts []tools.Tool
+	for name, schema := range schemas {
+		ts = append(ts, tools.Tool{
+			Name:   name,
+			Schema: json.RawMessage(schema),
+			Run: func(_ context.Context, raw json.RawMessage) (tools.Result, error) {
+				var args map[string]any
+				if err := json.Unmarshal(raw, &args); err != nil {
+					return tools.Result{}, err
+				}
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				if s.down && name != "transfer_to_operator" && name != "end_call" {
+					return tools.Result{Say: unavailableSay}, fmt.Errorf("store: GET: %w", store.ErrUnavailable)
+				}
+				return s.run[name](args)
+			},
+		})
+	}
+	reg, err := tools.NewRegistry(ts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
+func num(args map[string]any, k string) int {
+	f, _ := args[k].(float64)
+	return int(f)
+}
+
+func str(args map[string]any, k string) string {
+	v, _ := args[k].(string)
+	return v
+}
+
+func (s *fakeShop) searchTires(args map[string]any) (tools.Result, error) {
+	w, p, r := num(args, "width"), num(args, "profile"), num(args, "rim")
+	season := str(args, "season")
+	what := map[string]string{"": "шины", "winter": "зимние шины", "summer": "летние шины", "all_season": "всесезонные шины"}[season]
+	if w != 205 || p != 55 || r != 16 || str(args, "brand") == "Pirelli" {
+		return tools.Result{
+			Say:  fmt.Sprintf("К сожалению, %s размера %s сейчас нет в наличии. Могу поискать другой сезон или бренд, или соединить с оператором.", what, russian.TireSize(w, p, r)),
+			Data: map[string]any{"found": 0, "tires": []any{}},
+		}, nil
+	}
+	tires := []map[string]any{
+		{"id": "T0101", "brand": "Cordiant", "model": "Winter Drive 2", "price": 5400},
+		{"id": "T0102", "brand": "Ikon", "model": "Nordman 8", "price": 6100},
+		{"id": "T0103", "brand": "Nokian", "model": "Hakkapeliitta 10", "price": 9800},
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "В наличии 5 вариантов на %s, размер %s.", what, russian.TireSize(w, p, r))
+	for i, t := range tires {
+		fmt.Fprintf(&b, " %s: %s %s, %s за шину.", []string{"Первый", "Второй", "Третий"}[i], t["brand"], t["model"], russian.Rubles(t["price"].(int)))
+	}
+	b.WriteString(" Это самые недорогие.")
+	return tools.Result{Say: b.String(), Data: map[string]any{"found": 5, "tires": tires}}, nil
+}
+
+func (s *fakeShop) orderStatus(args map[string]any) (tools.Result, error) {
+	switch id, phone := str(args, "order_id"), str(args, "phone"); {
+	case id == "100012":
+		return tools.Result{Say: "Заказ номер 100012 на сумму 21 600 рублей передан в доставку. Ожидаемая дата: завтра.", Data: map[string]any{"id": id, "status": "shipped"}}, nil
+	case id != "":
+		return tools.Result{Say: "Заказ номер " + id + " не найден. Проверьте, пожалуйста, номер.", Data: map[string]any{"found": false}},
+			&store.APIError{Status: 404, Code: "not_found", Message: "no such order"}
+	case phone == "+79161234567":
+		return tools.Result{Say: "Заказ номер 100001 на сумму 12 500 рублей доставлен.", Data: map[string]any{"orders": []any{map[string]any{"id": "100001"}}}}, nil
+	}
+	return tools.Result{Say: "На этот номер телефона заказов не найдено. Назовите, пожалуйста, номер заказа.", Data: map[string]any{"orders": []any{}}}, nil
+}
+
+var stations = map[string][]map[string]any{
+	"Казань": {
+		{"id": "kzn-1", "name": "ШинДом на Проспекте Победы", "address": "Казань, пр. Победы, 91", "hours": "9:00-21:00"},
+		{"id": "kzn-2", "name": "ШинДом Авиастроительный", "address": "Казань, ул. Копылова, 12", "hours": "9:00-21:00"},
+	},
+	"Москва": {
+		{"id": "msk-1", "name": "ШинДом на Профсоюзной", "address": "Москва, ул. Профсоюзная, 56", "hours": "8:00-22:00"},
+		{"id": "msk-2", "name": "ШинДом на Варшавке", "address": "Москва, Варшавское шоссе, 118, стр. 2", "hours": "9:00-21:00"},
+		{"id": "msk-3", "name": "ШинДом Экспресс Митино", "address": "Москва, Пятницкое шоссе, 21", "hours": "9:00-21:00"},
+	},
+	"Новосибирск": {
+		{"id": "nsk-1", "name": "ШинДом на Станционной", "address": "Новосибирск, ул. Станционная, 38", "hours": "9:00-20:00"},
+	},
+}
+
+func (s *fakeShop) findStations(args map[string]any) (tools.Result, error) {
+	city := str(args, "city")
+	list := stations[city]
+	if len(list) == 0 {
+		return tools.Result{
+			Say:  fmt.Sprintf("В городе %s у нас пока нет станций шиномонтажа. Станции есть в Москве, Санкт-Петербурге, Казани, Екатеринбурге и Новосибирске.", city),
+			Data: map[string]any{"stations": []any{}},
+		}, nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "В городе %s %d %s.", city, len(list), russian.Plural(len(list), "станция", "станции", "станций"))
+	for i, st := range list {
+		fmt.Fprintf(&b, " %s: %s, сегодня работает %s.", []string{"Первая", "Вторая", "Третья"}[i], st["address"], st["hours"])
+	}
+	return tools.Result{Say: b.String(), Data: map[string]any{"stations": list}}, nil
+}
+
+var allSlots = []string{"10:00", "11:00", "12:00", "14:00", "15:00"}
+
+func (s *fakeShop) freeSlots(args map[string]any) (tools.Result, error) {
+	id, date := str(args, "station_id"), str(args, "date")
+	d, _ := time.ParseInLocation(time.DateOnly, date, msk)
+	if d.Weekday() == time.Sunday {
+		return tools.Result{Say: "В этот день станция не работает.", Data: map[string]any{"slots": []string{}, "closed": true}}, nil
+	}
+	free := []string{}
+	for _, sl := range allSlots {
+		if !s.taken[id+" "+date+"T"+sl] {
+			free = append(free, sl)
+		}
+	}
+	return tools.Result{Say: "Свободно в " + strings.Join(free, ", ") + ".", Data: map[string]any{"slots": free, "closed": false}}, nil
+}
+
+func (s *fakeShop) bookSlot(args map[string]any) (tools.Result, error) {
+	key := str(args, "station_id") + " " + str(args, "start")
+	if s.raced[key] {
+		s.raced[key], s.taken[key] = false, true
+	}
+	if s.taken[key] {
+		return tools.Result{Say: "Это время уже занято. Давайте выберем другое.", Data: map[string]any{"booked": false}},
+			&store.APIError{Status: 409, Code: store.CodeSlotTaken, Message: "slot taken"}
+	}
+	s.taken[key] = true
+	start, _ := time.ParseInLocation("2006-01-02T15:04", str(args, "start"), msk)
+	return tools.Result{
+		Say:  fmt.Sprintf("Готово, %s, вы записаны %s в %s. Номер записи B0007.", str(args, "name"), russian.SpokenDate(start, testNow), start.Format("15:04")),
+		Data: map[string]any{"id": "B0007"},
+	}, nil
+}
+
+var kbArticles = []struct{ keyword, answer string }{
+	{"размер", "Размер написан на боковине шины, например двести пять пятьдесят пять эр шестнадцать."},
+	{"доставк", "Доставка по Москве на следующий день, от четырёх шин бесплатно."},
+	{"давлени", "Рекомендуемое давление указано на наклейке в проёме водительской двери."},
+	{"хранени", "Хранение комплекта шин стоит 3 000 рублей за сезон."},
+	{"гаранти", "На все шины действует гарантия производителя, обычно пять лет."},
+	{"шиномонтаж", "Шиномонтаж комплекта на шестнадцатых дисках стоит 2 400 рублей."},
+	{"работ", "Станции работают ежедневно с девяти до двадцати одного."},
+	{"оплат", "Оплатить можно картой, наличными или через СБП."},
+}
+
+func (s *fakeShop) searchKB(args map[string]any) (tools.Result, error) {
+	q := str(args, "query")
+	for _, a := range kbArticles {
+		if strings.Contains(q, a.keyword) {
+			return tools.Result{Say: a.answer, Data: map[string]any{"found": true, "hits": []any{map[string]any{"answer": a.answer}}}}, nil
+		}
+	}
+	return tools.Result{Say: kbNoMatchSay, Data: map[string]any{"found": false, "hits": []any{}}}, nil
+}

@@ -1,0 +1,89 @@
+// Package metrics defines every Prometheus metric call-processor exports.
+//
+// Names follow DESIGN.md: prefix callproc_, base units, counters end in
+// _total, and no label carries a per-call value.
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics holds the service's collectors. Build one per process with New.
+type Metrics struct {
+	ActiveCalls      prometheus.Gauge
+	Calls            *prometheus.CounterVec // by outcome
+	CallDuration     prometheus.Histogram
+	TurnLatency      prometheus.Histogram // caller's end of speech (after endpointing) to the bot's first frame
+	GreetingLatency  prometheus.Histogram // UUID frame to the greeting's first frame
+	STTFinalLatency  prometheus.Histogram // end of speech to the final transcript
+	ResponderLatency prometheus.Histogram // transcript to the first piece of the reply (LLM time to first token)
+	TTSFirstByte     prometheus.Histogram
+	BargeIns         prometheus.Counter
+	NoInput          prometheus.Counter
+	DTMF             *prometheus.CounterVec // by action
+	PlayoutUnderruns prometheus.Counter
+	PlayoutLate      prometheus.Counter
+	ProviderRequests *prometheus.CounterVec // by provider
+	ProviderErrors   *prometheus.CounterVec // by provider
+	ProtocolErrors   *prometheus.CounterVec // AudioSocket, by reason
+	Connections      prometheus.Counter
+	Draining         prometheus.Gauge
+}
+
+// Outcomes of a call, the values of callproc_calls_total{outcome}.
+const (
+	OutcomeCompleted    = "completed"     // the bot or the caller ended it normally
+	OutcomeOperator     = "operator"      // handed to a human
+	OutcomeCallerHangup = "caller_hangup" // the caller hung up
+	OutcomeNoInput      = "no_input"      // the caller stayed silent
+	OutcomeMaxDuration  = "max_duration"  // hit CALL_MAX_DURATION
+	OutcomeShutdown     = "shutdown"      // ended by a drain that timed out
+	OutcomeError        = "error"         // protocol or provider failure
+)
+
+// latencyBuckets cover 20 ms to 10 s: turn latencies live around 0.1-2 s.
+var latencyBuckets = []float64{.02, .05, .1, .15, .2, .3, .5, .75, 1, 1.5, 2, 3, 5, 10}
+
+// New creates the collectors and registers them, with the Go and process
+// collectors, on reg.
+func New(reg prometheus.Registerer) *Metrics {
+	hist := func(name, help string, buckets []float64) prometheus.Histogram {
+		return prometheus.NewHistogram(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets})
+	}
+	counter := func(name, help string) prometheus.Counter {
+		return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+	}
+	vec := func(name, help string, labels ...string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	}
+	m := &Metrics{
+		ActiveCalls:      prometheus.NewGauge(prometheus.GaugeOpts{Name: "callproc_active_calls", Help: "Calls in progress on this instance."}),
+		Calls:            vec("callproc_calls_total", "Finished calls by outcome.", "outcome"),
+		CallDuration:     hist("callproc_call_duration_seconds", "Call duration from the UUID frame to teardown.", []float64{5, 15, 30, 60, 120, 180, 300, 450, 600, 900}),
+		TurnLatency:      hist("callproc_turn_latency_seconds", "From the caller's end of speech (after endpointing) to the bot's first audio frame.", latencyBuckets),
+		GreetingLatency:  hist("callproc_greeting_latency_seconds", "From the UUID frame to the greeting's first audio frame.", latencyBuckets),
+		STTFinalLatency:  hist("callproc_stt_final_latency_seconds", "From the caller's end of speech to the final transcript.", latencyBuckets),
+		ResponderLatency: hist("callproc_llm_first_token_seconds", "From the final transcript to the first piece of the reply.", latencyBuckets),
+		TTSFirstByte:     hist("callproc_tts_first_byte_seconds", "From a text piece to its first synthesised audio.", latencyBuckets),
+		BargeIns:         counter("callproc_barge_ins_total", "Bot turns interrupted by caller speech."),
+		NoInput:          counter("callproc_no_input_total", "No-input timeouts (re-prompts and hang-ups)."),
+		DTMF:             vec("callproc_dtmf_total", "DTMF digits received, by the action taken.", "action"),
+		PlayoutUnderruns: counter("callproc_playout_underruns_total", "Silence frames sent in the middle of a bot utterance because audio was late."),
+		PlayoutLate:      counter("callproc_playout_late_frames_total", "Playout ticks skipped because the process stalled."),
+		ProviderRequests: vec("callproc_provider_requests_total", "Requests to speech and dialog providers.", "provider"),
+		ProviderErrors:   vec("callproc_provider_errors_total", "Failed provider requests (errors and timeouts).", "provider"),
+		ProtocolErrors:   vec("callproc_audiosocket_protocol_errors_total", "AudioSocket connections ended by a protocol problem, by reason.", "reason"),
+		Connections:      counter("callproc_audiosocket_connections_total", "AudioSocket connections accepted."),
+		Draining:         prometheus.NewGauge(prometheus.GaugeOpts{Name: "callproc_draining", Help: "1 while the instance drains before shutdown."}),
+	}
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.ActiveCalls, m.Calls, m.CallDuration, m.TurnLatency, m.GreetingLatency,
+		m.STTFinalLatency, m.ResponderLatency, m.TTSFirstByte, m.BargeIns, m.NoInput,
+		m.DTMF, m.PlayoutUnderruns, m.PlayoutLate, m.ProviderRequests, m.ProviderErrors,
+		m.ProtocolErrors, m.Connections, m.Draining,
+	)
+	return m
+}

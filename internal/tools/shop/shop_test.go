@@ -1,0 +1,142 @@
+package shop
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tirevoice/assistant/internal/dialog"
+	"github.com/tirevoice/assistant/internal/store"
+	"github.com/tirevoice/assistant/internal/storemock"
+	"github.com/tirevoice/assistant/internal/tools"
+)
+
+// startShop runs the Store API mock on loopback and returns the tools over
+// a real client of it, and the server to stop.
+func startShop(t *testing.T) (*tools.Registry, *httptest.Server) {
+	t.Helper()
+	data, err := storemock.Fixtures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(storemock.NewServer(storemock.Deps{
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Token:  "test-token", AdminToken: "test-admin", Data: data,
+	}))
+	t.Cleanup(srv.Close)
+	client, err := store.New(store.Config{BaseURL: srv.URL, Token: "test-token", Timeout: time.Second, MaxAttempts: 2, Backoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := tools.NewRegistry(Tools(client, time.Now)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg, srv
+}
+
+func call(t *testing.T, reg *tools.Registry, name, args string) (tools.Result, error) {
+	t.Helper()
+	return reg.Call(context.Background(), name, json.RawMessage(args))
+}
+
+func tomorrow() string {
+	return time.Now().In(time.FixedZone("MSK", 3*3600)).AddDate(0, 0, 1).Format(time.DateOnly)
+}
+
+func TestShopTools(t *testing.T) {
+	reg, _ := startShop(t)
+	tests := []struct {
+		name    string
+		tool    string
+		args    string
+		wantErr error
+		say     []string // phrases the answer must contain
+	}{
+		{"search with stock", "search_tires", `{"width":205,"profile":55,"rim":16,"season":"winter"}`, nil,
+			[]string{"зимние шины", "двести пять пятьдесят пять эр шестнадцать", "Первый:", "рублей за шину"}},
+		{"search reads at most three", "search_tires", `{"width":205,"profile":55,"rim":16}`, nil,
+			[]string{"Третий:", "Это самые недорогие."}},
+		{"search with no stock", "search_tires", `{"width":315,"profile":35,"rim":22,"season":"summer","brand":"Cordiant"}`, nil,
+			[]string{"нет в наличии"}},
+		{"search with an impossible size", "search_tires", `{"width":2050,"profile":55,"rim":16}`, tools.ErrInvalidArgs, nil},
+		{"order by number", "order_status", `{"order_id":"100001"}`, nil, []string{"Заказ номер 100001", "доставлен"}},
+		{"unknown order", "order_status", `{"order_id":"999999"}`, store.ErrNotFound, []string{"не найден"}},
+		{"orders by phone", "order_status", `{"phone":"+79161234567"}`, nil, []string{"На ваш номер", "заказ"}},
+		{"order without id or phone", "order_status", `{}`, tools.ErrInvalidArgs, nil},
+		{"stations in Kazan", "find_stations", `{"city":"Казань"}`, nil, []string{"Казань", "Первая:"}},
+		{"stations nowhere", "find_stations", `{"city":"Урюпинск"}`, nil, []string{"нет станций"}},
+		{"free slots tomorrow", "free_slots", `{"station_id":"kzn-1","date":"` + tomorrow() + `"}`, nil, []string{"Завтра"}},
+		{"operator", "transfer_to_operator", `{"reason":"caller asked"}`, nil, []string{"оператором"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := call(t, reg, tt.tool, tt.args)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			for _, want := range tt.say {
+				if !strings.Contains(res.Say, want) {
+					t.Errorf("Say %q lacks %q", res.Say, want)
+				}
+			}
+		})
+	}
+}
+
+func TestBookingAFreeSlotThenTheSameSlot(t *testing.T) {
+	reg, _ := startShop(t)
+	res, err := call(t, reg, "free_slots", `{"station_id":"kzn-1","date":"`+tomorrow()+`"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slots := res.Data.(map[string]any)["slots"].([]string)
+	if len(slots) == 0 {
+		t.Fatalf("no free slots tomorrow: %s", res.Say)
+	}
+	args := `{"station_id":"kzn-1","start":"` + tomorrow() + `T` + slots[0] + `","name":"Иван","phone":"+79031234567"}`
+	res, err = call(t, reg, "book_slot", args)
+	if err != nil || !strings.Contains(res.Say, "вы записаны") {
+		t.Fatalf("booking: %v %q", err, res.Say)
+	}
+	res, err = call(t, reg, "book_slot", args)
+	if !errors.Is(err, store.ErrConflict) || !strings.Contains(res.Say, "уже занято") {
+		t.Fatalf("second booking of the slot: %v %q", err, res.Say)
+	}
+}
+
+func TestEndCallAndTransferAskTheCall(t *testing.T) {
+	reg, _ := startShop(t)
+	if res, _ := call(t, reg, "end_call", `{}`); res.Action != dialog.Hangup {
+		t.Errorf("end_call action %v", res.Action)
+	}
+	if res, _ := call(t, reg, "transfer_to_operator", `{}`); res.Action != dialog.Transfer {
+		t.Errorf("transfer action %v", res.Action)
+	}
+}
+
+// TestStoreDown: with the store gone, every store tool apologises and
+// offers an operator, and reports the store as unavailable.
+func TestStoreDown(t *testing.T) {
+	reg, srv := startShop(t)
+	srv.Close()
+	for _, c := range []struct{ tool, args string }{
+		{"search_tires", `{"width":205,"profile":55,"rim":16}`},
+		{"order_status", `{"order_id":"100001"}`},
+		{"find_stations", `{"city":"Москва"}`},
+	} {
+		res, err := call(t, reg, c.tool, c.args)
+		if !errors.Is(err, store.ErrUnavailable) {
+			t.Errorf("%s: err = %v, want unavailable", c.tool, err)
+		}
+		if res.Say != Unavailable {
+			t.Errorf("%s: Say = %q", c.tool, res.Say)
+		}
+	}
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, vet, staticcheck, shellcheck, the Go
+# tests (with the race detector), the scenario files against a running
+# processor, and the README's demo. Installs what a fresh Debian machine
+# lacks when run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+need_pkg() { # need_pkg COMMAND PACKAGE
+	command -v "$1" >/dev/null 2>&1 && return 0
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		step "installing $2"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null ||
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; }
+	else
+		echo "missing $1: install the Debian package $2" >&2
+		return 1
+	fi
+}
+
+step "gofmt"
+unformatted=$(gofmt -l cmd internal)
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+
+step "go vet"
+go vet ./...
+
+step "staticcheck"
+go tool staticcheck ./...
+
+step "shellcheck"
+need_pkg shellcheck shellcheck
+shellcheck scripts/*.sh .ci/run
+
+step "go test -race"
+go test -race -count=1 -timeout 12m ./...
+
+step "demo (README's first command)"
+scripts/demo.sh >/tmp/demo.$$.log 2>&1 || { cat /tmp/demo.$$.log; rm -f /tmp/demo.$$.log; exit 1; }
+grep -q 'PASS' /tmp/demo.$$.log
+rm -f /tmp/demo.$$.log
+
+step "all checks passed"
