@@ -29,6 +29,12 @@ type Metrics struct {
 	ProtocolErrors   *prometheus.CounterVec // AudioSocket, by reason
 	Connections      prometheus.Counter
 	Draining         prometheus.Gauge
+
+	RecordsWaiting  prometheus.Gauge       // call records spooled on disk, not yet in the database
+	RecordsWritten  prometheus.Counter     // call records written to the database
+	RecordsFailed   prometheus.Counter     // call records that could not be kept (spool full, or refused by the database)
+	DependencyUp    *prometheus.GaugeVec   // 1 when the dependency answered its last check, by dependency
+	DependencyError *prometheus.CounterVec // failed operations on a dependency (the call went on with a fallback), by dependency
 }
 
 // Outcomes of a call, the values of callproc_calls_total{outcome}.
@@ -76,6 +82,12 @@ func New(reg prometheus.Registerer) *Metrics {
 		ProtocolErrors:   vec("callproc_audiosocket_protocol_errors_total", "AudioSocket connections ended by a protocol problem, by reason.", "reason"),
 		Connections:      counter("callproc_audiosocket_connections_total", "AudioSocket connections accepted."),
 		Draining:         prometheus.NewGauge(prometheus.GaugeOpts{Name: "callproc_draining", Help: "1 while the instance drains before shutdown."}),
+		RecordsWaiting:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "callproc_records_waiting", Help: "Call records spooled on local disk, waiting to be written to the database."}),
+		RecordsWritten:   counter("callproc_records_written_total", "Call records written to the database."),
+		RecordsFailed:    counter("callproc_records_failed_total", "Call records that could not be kept: the spool was full, or the database refused them (kept aside in the spool's failed folder)."),
+		DependencyUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "callproc_dependency_up",
+			Help: "1 when the dependency answered its last readiness check, 0 when it did not, by dependency."}, []string{"dependency"}),
+		DependencyError: vec("callproc_dependency_errors_total", "Operations on a dependency that failed (the call went on with a local fallback), by dependency.", "dependency"),
 	}
 	reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -84,6 +96,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		m.STTFinalLatency, m.ResponderLatency, m.TTSFirstByte, m.BargeIns, m.NoInput,
 		m.DTMF, m.PlayoutUnderruns, m.PlayoutLate, m.ProviderRequests, m.ProviderErrors,
 		m.ProtocolErrors, m.Connections, m.Draining,
+		m.RecordsWaiting, m.RecordsWritten, m.RecordsFailed, m.DependencyUp, m.DependencyError,
 	)
 	return m
 }
