@@ -10,7 +10,7 @@ test:
 	scripts/test.sh
 
 lint:
-	gofmt -l cmd internal
+	gofmt -l cmd internal deploy
 	go vet ./...
 	go tool staticcheck ./...
 	shellcheck scripts/*.sh .ci/run
@@ -22,6 +22,7 @@ demo:
 fuzz:
 	go test ./internal/audiosocket -run '^$$' -fuzz FuzzReader -fuzztime 60s
 	go test ./internal/speechcodec -run '^$$' -fuzz FuzzDecoder -fuzztime 60s
+	go test ./internal/spool -run '^$$' -fuzz FuzzDecode -fuzztime 60s
 
 clean:
 	rm -rf bin

@@ -21,7 +21,7 @@ need_pkg() { # need_pkg COMMAND PACKAGE
 }
 
 step "gofmt"
-unformatted=$(gofmt -l cmd internal)
+unformatted=$(gofmt -l cmd internal deploy)
 if [ -n "$unformatted" ]; then
 	echo "gofmt would change:" >&2
 	echo "$unformatted" >&2
@@ -37,6 +37,12 @@ go tool staticcheck ./...
 step "shellcheck"
 need_pkg shellcheck shellcheck
 shellcheck scripts/*.sh .ci/run
+
+step "monitoring: promtool and amtool"
+scripts/check_monitoring.sh
+
+step "PostgreSQL and Redis for the integration tests"
+scripts/services.sh
 
 step "go test -race"
 go test -race -count=1 -timeout 12m ./...

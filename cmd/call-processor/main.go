@@ -3,8 +3,11 @@
 //
 // Usage:
 //
-//	call-processor          run the service (configuration from the environment)
-//	call-processor config   print every configuration variable and its default
+//	call-processor               run the service (configuration from the environment)
+//	call-processor migrate       apply the embedded database migrations (DATABASE_URL)
+//	call-processor seed          fill a staging or dev database and store mock with test data
+//	call-processor config        print every configuration variable and its default
+//	call-processor healthcheck   GET /health of the local instance; exit 0 if UP, else 1
 package main
 
 import (
@@ -17,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -31,11 +35,13 @@ import (
 	"github.com/tirevoice/assistant/internal/dialog/claude"
 	"github.com/tirevoice/assistant/internal/dialog/echo"
 	"github.com/tirevoice/assistant/internal/dialog/rules"
+	"github.com/tirevoice/assistant/internal/healthcheck"
 	"github.com/tirevoice/assistant/internal/kb"
 	"github.com/tirevoice/assistant/internal/limits"
 	"github.com/tirevoice/assistant/internal/logging"
-	"github.com/tirevoice/assistant/internal/memstore"
 	"github.com/tirevoice/assistant/internal/metrics"
+	"github.com/tirevoice/assistant/internal/postgres"
+	"github.com/tirevoice/assistant/internal/seed"
 	"github.com/tirevoice/assistant/internal/store"
 	"github.com/tirevoice/assistant/internal/stt"
 	googlestt "github.com/tirevoice/assistant/internal/stt/google"
@@ -59,20 +65,42 @@ func main() {
 // run is the whole program; main only supplies the process's context,
 // arguments, environment and output streams.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := ""
 	if len(args) > 0 {
-		switch args[0] {
-		case "config":
-			for _, v := range config.Vars() {
-				fmt.Fprintf(stdout, "%s=%s\n", v.Name, v.Default)
-			}
-			return nil
-		default:
-			return fmt.Errorf("unknown command %q (want no command, or config)", args[0])
+		cmd = args[0]
+	}
+	switch cmd {
+	case "config":
+		for _, v := range config.Vars() {
+			fmt.Fprintf(stdout, "%s=%s\n", v.Name, v.Default)
 		}
+		return nil
+	case "", "healthcheck", "migrate", "seed":
+	default:
+		return fmt.Errorf("unknown command %q (want none, migrate, seed, healthcheck or config)", cmd)
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
+	}
+	switch cmd {
+	case "migrate":
+		if cfg.Database.URL == "" {
+			return errors.New("migrate: DATABASE_URL is not set")
+		}
+		version, err := migrate(ctx, cfg.Database.URL, cfg.Environment)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		fmt.Fprintf(stdout, "database schema at version %d\n", version)
+		return nil
+	case "seed":
+		return runSeed(ctx, cfg, stdout)
+	case "healthcheck":
+		if err := healthcheck.Run(ctx, cfg.HTTPAddr, stdout); err != nil {
+			return fmt.Errorf("HTTP_ADDR: %w", err)
+		}
+		return nil
 	}
 	log := logging.New(stdout, cfg.LogLevel)
 	return serve(ctx, cfg, log)
@@ -86,20 +114,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("STORE_API_URL: %w", err)
 	}
-	articles, err := kb.Load()
+	b, err := openBackends(ctx, cfg, log, m)
 	if err != nil {
 		return err
 	}
-	registry, err := tools.NewRegistry(append(shoptools.Tools(shop, time.Now), kb.Tool(kb.NewMemory(articles)))...)
+	defer b.shutdown(context.Background())
+	registry, err := tools.NewRegistry(append(shoptools.Tools(shop, time.Now), kb.Tool(b.searcher))...)
 	if err != nil {
 		return err
 	}
-	transcriber, synthesizer, responder, closeProviders, err := providers(ctx, cfg, registry, log)
+	transcriber, synthesizer, responder, closeProviders, err := providers(ctx, cfg, registry, b.limiter, log)
 	if err != nil {
 		return err
 	}
 	defer closeProviders()
-	calls := memstore.NewCalls(recentCalls)
 	svc, err := call.NewService(ctx, call.Deps{
 		Config:      cfg.Call,
 		Transcriber: transcriber,
@@ -107,11 +135,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Responder:   responder,
 		Metrics:     m,
 		Logger:      log,
-		Recorder: func(ctx context.Context, rec *call.Record) {
-			if err := calls.SaveCall(ctx, rec); err != nil {
-				log.Error("call record not saved", "call_id", rec.ID, "err", err)
-			}
-		},
+		Recorder:    b.record,
+		Live:        b.live,
+		Instance:    instanceName(cfg),
+		Environment: cfg.Environment,
 	})
 	if err != nil {
 		return err
@@ -127,20 +154,32 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return fmt.Errorf("HTTP_ADDR: %w", err)
 	}
 
+	up := func(context.Context) error { return nil }
+	checks := append(b.checks,
+		api.Check{Name: "store_api", Required: cfg.Requires("store_api"), Probe: shop.Ping},
+		api.Check{Name: "stt:" + transcriber.Name(), Required: cfg.Requires("stt"), Probe: up},
+		api.Check{Name: "tts:" + synthesizer.Name(), Required: cfg.Requires("tts"), Probe: up},
+		api.Check{Name: "responder:" + responder.Name(), Required: cfg.Requires("responder"), Probe: up},
+	)
+	for i, c := range checks {
+		checks[i].Probe = watched(c, m)
+	}
+	for _, reason := range []string{"conn_limit", "handler_panic"} { // alerted on at their first occurrence
+		m.ProtocolErrors.WithLabelValues(reason)
+	}
 	var draining atomic.Bool
 	httpSrv := &http.Server{
 		Handler: api.NewServer(api.Deps{
-			Logger:   log,
-			Gatherer: reg,
-			Draining: &draining,
-			Calls:    calls,
-			APIToken: cfg.APIToken,
-			Checks: []api.Check{
-				{Name: "store_api", Required: false, Probe: shop.Ping},
-				{Name: "stt:" + transcriber.Name(), Required: true, Probe: func(context.Context) error { return nil }},
-				{Name: "tts:" + synthesizer.Name(), Required: true, Probe: func(context.Context) error { return nil }},
-				{Name: "responder:" + responder.Name(), Required: true, Probe: func(context.Context) error { return nil }},
-			},
+			Logger:       log,
+			Gatherer:     reg,
+			Draining:     &draining,
+			Calls:        b.calls,
+			KB:           b.kb,
+			Operators:    b.operators,
+			Live:         b.live,
+			DialplanNets: cfg.Readiness.DialplanNets,
+			APIToken:     cfg.APIToken,
+			Checks:       checks,
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -158,12 +197,24 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 
 	log.Info("call-processor started",
 		"environment", cfg.Environment,
+		"instance", instanceName(cfg),
 		"audiosocket_addr", asLn.Addr().String(),
 		"http_addr", httpLn.Addr().String(),
 		"stt", transcriber.Name(), "tts", synthesizer.Name(), "responder", responder.Name(),
 		"store_api", cfg.Store.URL,
-		"storage", fmt.Sprintf("in memory: the last %d calls (no database configured)", recentCalls),
+		"storage", b.storage,
+		"live_state", b.state,
 	)
+
+	// Background work (the record spool, retention, dependency checks)
+	// stops after the calls have drained, so that their records still go
+	// through it.
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var bg sync.WaitGroup
+	for _, f := range b.run {
+		bg.Go(func() { f(bgCtx) })
+	}
+	bg.Go(func() { checkDependencies(bgCtx, checks, dependencyInterval) })
 
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- httpSrv.Serve(httpLn) }()
@@ -191,6 +242,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := asSrv.Shutdown(drainCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		log.Warn("audiosocket shutdown", "err", err)
 	}
+	stopBackground()
+	bg.Wait()
+	b.shutdown(context.Background()) // writes what the spool still holds
 	httpCtx, cancelHTTP := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancelHTTP()
 	if err := httpSrv.Shutdown(httpCtx); err != nil {
@@ -200,12 +254,72 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	return runErr
 }
 
-// recentCalls is how many finished calls the in-memory store keeps.
-const recentCalls = 1000
+// runSeed is `call-processor seed`.
+func runSeed(ctx context.Context, cfg config.Config, stdout io.Writer) error {
+	if cfg.Database.URL == "" {
+		return errors.New("seed: DATABASE_URL is not set")
+	}
+	db, err := postgres.Open(ctx, cfg.Database.URL)
+	if err != nil {
+		return fmt.Errorf("seed: DATABASE_URL: %w", err)
+	}
+	defer db.Close()
+	r, err := seed.Run(ctx, seed.Config{DB: db, StoreURL: cfg.Store.URL, StoreAdminToken: cfg.Store.AdminToken})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seeded the %s database: %d knowledge-base articles, %d operators, %d past calls\n",
+		r.Environment, r.Articles, r.Operators, r.Calls)
+	fmt.Fprintf(stdout, "seeded the store mock at %s: %s\n", cfg.Store.URL, r.StoreData)
+	return nil
+}
+
+// dependencyInterval is how often the dependencies are probed for
+// callproc_dependency_up, between readiness requests.
+const dependencyInterval = 15 * time.Second
+
+// watched wraps a readiness probe so that every answer sets
+// callproc_dependency_up for the dependency.
+func watched(c api.Check, m *metrics.Metrics) func(context.Context) error {
+	gauge := m.DependencyUp.WithLabelValues(c.Name)
+	probe := c.Probe
+	return func(ctx context.Context) error {
+		err := probe(ctx)
+		if err != nil {
+			gauge.Set(0)
+		} else {
+			gauge.Set(1)
+		}
+		return err
+	}
+}
+
+// checkDependencies probes every dependency now and then every interval,
+// until ctx ends, so that the dependency gauges stay current.
+func checkDependencies(ctx context.Context, checks []api.Check, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		var wg sync.WaitGroup
+		for _, c := range checks {
+			wg.Go(func() {
+				pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				defer cancel()
+				_ = c.Probe(pctx)
+			})
+		}
+		wg.Wait()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
 
 // providers builds the speech and dialog back-ends chosen by
 // configuration. close releases them.
-func providers(ctx context.Context, cfg config.Config, reg *tools.Registry, log *slog.Logger) (t stt.Transcriber, s tts.Synthesizer, r dialog.Responder, close func(), err error) {
+func providers(ctx context.Context, cfg config.Config, reg *tools.Registry, lim limits.Limiter, log *slog.Logger) (t stt.Transcriber, s tts.Synthesizer, r dialog.Responder, close func(), err error) {
 	var closers []func()
 	close = func() {
 		for _, c := range closers {
@@ -254,7 +368,6 @@ func providers(ctx context.Context, cfg config.Config, reg *tools.Registry, log 
 		r = echo.Responder{}
 	case "claude":
 		c := cfg.Claude
-		lim := limits.NewLocal(limits.Config{RequestsPerMinute: c.RequestsPerMinute, TokensPerDay: c.TokensPerDay}, time.Now)
 		cr, err := claude.New(claude.Config{
 			APIKey: c.APIKey, Model: c.Model, MaxTokens: c.MaxTokens, TurnTimeout: c.TurnTimeout,
 			BaseURL: c.BaseURL, MaxToolRounds: c.MaxToolRounds,

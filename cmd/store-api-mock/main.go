@@ -10,9 +10,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,10 +18,10 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
+	"github.com/tirevoice/assistant/internal/healthcheck"
 	"github.com/tirevoice/assistant/internal/logging"
 	"github.com/tirevoice/assistant/internal/storemock"
 )
@@ -59,7 +57,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("configuration: %w", err)
 	}
 	if cmd == "healthcheck" {
-		return healthcheck(ctx, cfg.Addr, stdout)
+		if err := healthcheck.Run(ctx, cfg.Addr, stdout); err != nil {
+			return fmt.Errorf("STORE_API_ADDR: %w", err)
+		}
+		return nil
 	}
 	return serve(ctx, cfg, logging.New(stdout, cfg.LogLevel))
 }
@@ -130,31 +131,3 @@ func loadData(path string) (storemock.Dataset, string, error) {
 
 // healthcheck asks the instance configured by STORE_API_ADDR on this host
 // whether it is up, so that a container needs no curl.
-func healthcheck(ctx context.Context, addr string, stdout io.Writer) error {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("STORE_API_ADDR %q: %w", addr, err)
-	}
-	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-		host = "127.0.0.1"
-	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	url := "http://" + net.JoinHostPort(host, port) + "/health"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("healthcheck: %w", err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	var h struct{ Status string }
-	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &h) != nil || h.Status != "UP" {
-		return fmt.Errorf("healthcheck: %s answered %d %s", url, resp.StatusCode, strings.TrimSpace(string(body)))
-	}
-	fmt.Fprintln(stdout, string(bytes.TrimSpace(body)))
-	return nil
-}

@@ -1,12 +1,18 @@
 // Package api is call-processor's HTTP surface: health, readiness and
-// metrics. routes.go lists all of it.
+// metrics; the dialplan's endpoints (register a call, what next); and,
+// behind the bearer token, finished calls, live calls, the knowledge base
+// and the operators. routes.go lists all of it;
+// api/call-processor.openapi.yaml describes it, and a test holds the server
+// to that description.
 package api
 
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +21,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tirevoice/assistant/internal/call"
+	"github.com/tirevoice/assistant/internal/kb"
+	"github.com/tirevoice/assistant/internal/live"
+	"github.com/tirevoice/assistant/internal/operators"
 )
 
 // Check is one dependency that readiness reports on.
@@ -26,14 +35,24 @@ type Check struct {
 
 // Deps are what the HTTP surface needs.
 type Deps struct {
-	Logger   *slog.Logger
+	Logger   *slog.Logger // default: discard
 	Gatherer prometheus.Gatherer
 	Checks   []Check
 	Draining *atomic.Bool // set while the instance drains before shutdown
 	// ProbeTimeout bounds each readiness probe (default 2 s).
 	ProbeTimeout time.Duration
-	Calls        call.Store
 	APIToken     string // bearer token of /api/v1; empty switches it off
+
+	// The stores behind the API. A nil one makes its endpoints answer 503
+	// not_configured.
+	Calls     call.Store
+	KB        kb.Store
+	Operators operators.Store
+	Live      live.Store
+	// DialplanNets are the networks allowed to call the dialplan endpoints
+	// (the Asterisk hosts), matched against the connection's own remote
+	// address; empty means loopback only.
+	DialplanNets []netip.Prefix
 }
 
 // NewServer returns the HTTP handler.
@@ -41,9 +60,57 @@ func NewServer(d Deps) http.Handler {
 	if d.ProbeTimeout == 0 {
 		d.ProbeTimeout = 2 * time.Second
 	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
 	mux := http.NewServeMux()
 	addRoutes(mux, d)
-	return mux
+	return jsonFallback(mux)
+}
+
+// router is the part of *http.ServeMux that addRoutes uses, so that a test
+// can list the routes.
+type router interface {
+	Handle(pattern string, h http.Handler)
+}
+
+// jsonFallback answers what mux itself would answer (unknown route, wrong
+// method) with the API's JSON error body instead of plain text.
+func jsonFallback(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h, pattern := mux.Handler(r); pattern == "" {
+			probe := &statusProbe{header: http.Header{}}
+			h.ServeHTTP(probe, r)
+			switch probe.status {
+			case http.StatusNotFound:
+				writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
+				return
+			case http.StatusMethodNotAllowed:
+				allow := probe.header.Get("Allow")
+				w.Header().Set("Allow", allow)
+				writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("%s %s: allowed: %s", r.Method, r.URL.Path, allow))
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// statusProbe records what a handler would answer and discards the body.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header { return p.header }
+func (p *statusProbe) WriteHeader(code int) {
+	if p.status == 0 {
+		p.status = code
+	}
+}
+func (p *statusProbe) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
 }
 
 func handleHealth() http.Handler {
@@ -110,6 +177,7 @@ func handleMetrics(d Deps) http.Handler {
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v) // the client went away; nothing to do
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/tirevoice/assistant/internal/audiosocket"
 	"github.com/tirevoice/assistant/internal/config"
 	"github.com/tirevoice/assistant/internal/dialog"
+	"github.com/tirevoice/assistant/internal/live"
 	"github.com/tirevoice/assistant/internal/metrics"
 	"github.com/tirevoice/assistant/internal/stt"
 	"github.com/tirevoice/assistant/internal/tts"
@@ -66,6 +67,12 @@ type Deps struct {
 	// goroutine after the connection is closed, so it may take its time,
 	// but it must not keep rec's slices past its return without copying.
 	Recorder func(ctx context.Context, rec *Record)
+	// Live, when set, is told what each call is doing, gives the
+	// dialplan's registration (the caller's number) and keeps the
+	// dialplan's "what next" answer.
+	Live        live.Store
+	Instance    string // this instance's name in the live state
+	Environment string // written into every record
 }
 
 // Service answers calls; it implements audiosocket.Handler.

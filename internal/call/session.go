@@ -11,6 +11,7 @@ import (
 	"github.com/tirevoice/assistant/internal/audio"
 	"github.com/tirevoice/assistant/internal/audiosocket"
 	"github.com/tirevoice/assistant/internal/dialog"
+	"github.com/tirevoice/assistant/internal/live"
 	"github.com/tirevoice/assistant/internal/metrics"
 	"github.com/tirevoice/assistant/internal/playout"
 	"github.com/tirevoice/assistant/internal/stt"
@@ -64,9 +65,10 @@ type session struct {
 	log  *slog.Logger
 	m    *metrics.Metrics
 
-	rec     Record
-	started time.Time
-	conv    dialog.Conversation
+	rec      Record
+	started  time.Time
+	conv     dialog.Conversation // begun before the first turn, when the caller's number is known
+	presence *presence           // nil without live state
 
 	events chan event      // reader -> supervisor
 	rateCh chan audio.Rate // reader -> supervisor: the caller's rate, once
@@ -117,7 +119,7 @@ func newSession(svc *Service, conn *audiosocket.Conn) *session {
 		}),
 	}
 	ss.rec.ID = conn.ID().String()
-	ss.conv = svc.deps.Responder.Begin(dialog.Call{ID: ss.rec.ID})
+	ss.rec.Environment = svc.deps.Environment
 	return ss
 }
 
@@ -129,6 +131,8 @@ func (ss *session) run(ctx context.Context) {
 	ss.rec.Started = ss.started
 	ss.m.ActiveCalls.Inc()
 	defer ss.m.ActiveCalls.Dec()
+	ss.presence = ss.startPresence()
+	ss.presence.post(live.StateGreeting, 0)
 
 	// The player must outlive ctx: a call cancelled by a shutdown still
 	// says goodbye.
@@ -158,10 +162,10 @@ func (ss *session) run(ctx context.Context) {
 	ss.rec.Outcome = outcome
 	ss.rec.Reason = reason
 	ss.rec.Failure = failure
-	ss.rec.Disposition = DispositionHangup
-	if outcome == metrics.OutcomeOperator {
-		ss.rec.Disposition = DispositionOperator
-	}
+	ss.rec.Disposition = disposition(outcome)
+	r := ss.presence.registration()
+	ss.rec.Caller, ss.rec.Called = r.Caller, r.Called
+	ss.presence.end(&ss.rec)
 	if outcome != metrics.OutcomeCallerHangup {
 		// We end the call: Asterisk learns it from the hangup frame.
 		if err := ss.conn.Hangup(); err != nil {
@@ -202,7 +206,9 @@ func (ss *session) converse(ctx context.Context, player *playout.Player, playerD
 	defer func() { turnCancel() }()
 
 	startTurn := func(ev event) {
+		ss.begin()
 		turnN++
+		ss.presence.post(live.StateThinking, turnN)
 		ss.mu.Lock()
 		ss.speechEnds[turnN] = ev.at
 		ss.mu.Unlock()
@@ -280,6 +286,7 @@ func (ss *session) converse(ctx context.Context, player *playout.Player, playerD
 
 		case <-waitIdle:
 			waitIdle = nil
+			ss.presence.post(live.StateListening, len(ss.rec.Turns))
 			if turnDone == nil && !listening && len(queue) == 0 {
 				noInput.Reset(cfg.NoInputTimeout)
 			}
@@ -506,6 +513,7 @@ func (o *playerObserver) UtteranceStarted(id uint64, at time.Time) {
 	case turn > 0 && piece == 0:
 		if end, ok := ss.speechEnds[turn]; ok {
 			if _, seen := ss.latencies[turn]; !seen {
+				ss.presence.post(live.StateSpeaking, turn)
 				ss.latencies[turn] = at.Sub(end)
 				ss.svc.deps.Metrics.TurnLatency.Observe(at.Sub(end).Seconds())
 			}

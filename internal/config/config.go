@@ -34,6 +34,37 @@ type Config struct {
 	Google      Google
 	Claude      Claude
 	Store       Store
+	Database    Database
+	Redis       Redis
+	Readiness   Readiness
+}
+
+// Database configures PostgreSQL, where call records, the knowledge base and
+// the operators live. Without a URL the processor keeps them in memory.
+type Database struct {
+	URL             string        `env:"DATABASE_URL" default:"" secret:"true"`      // postgres://user:password@host:5432/db?sslmode=...; empty keeps everything in memory
+	MigrateOnStart  bool          `env:"DATABASE_MIGRATE_ON_START" default:"false"`  // apply the embedded migrations at start-up (else: call-processor migrate)
+	SpoolDir        string        `env:"RECORD_SPOOL_DIR" default:"data/spool"`      // call records wait here while the database is unreachable
+	SpoolMaxRecords int           `env:"RECORD_SPOOL_MAX_RECORDS" default:"10000"`   // spool bound; past it a finished call's record is lost and counted
+	SpoolMaxBytes   int           `env:"RECORD_SPOOL_MAX_BYTES" default:"268435456"` // spool bound in bytes (256 MiB)
+	SpoolRetryMax   time.Duration `env:"RECORD_SPOOL_RETRY_MAX" default:"30s"`
+	SpoolFlush      time.Duration `env:"RECORD_SPOOL_FLUSH_TIMEOUT" default:"10s"`
+	Retention       time.Duration `env:"CALL_RETENTION" default:"2160h"`       // calls older than this are deleted (personal data); 0 keeps them
+	RetentionEvery  time.Duration `env:"CALL_RETENTION_INTERVAL" default:"1h"` // how often the retention job runs
+}
+
+// Redis configures the live state shared by processor instances and the
+// LLM limits. Without a URL each instance keeps them in memory.
+type Redis struct {
+	URL      string `env:"REDIS_URL" default:"" secret:"true"` // redis://[:password@]host:6379/0; empty keeps live state and limits per process
+	Prefix   string `env:"REDIS_PREFIX" default:"tirevoice:"`  // key prefix, so that environments can share a server
+	Instance string `env:"INSTANCE_ID" default:""`             // this instance's name in the live state; empty: the host name
+}
+
+// Readiness says which dependencies /health/ready requires.
+type Readiness struct {
+	Required     []string       `env:"READY_REQUIRED" default:"stt,tts,responder"`      // comma-separated: database, redis, store_api, stt, tts, responder; the others are reported only
+	DialplanNets []netip.Prefix `env:"DIALPLAN_ALLOWED_NETS" default:"127.0.0.0/8,::1"` // who may call the dialplan endpoints (register a call, what next)
 }
 
 // AudioSocket configures the listener Asterisk connects to.
@@ -105,6 +136,9 @@ type Store struct {
 	URL     string        `env:"STORE_API_URL" default:"http://127.0.0.1:8081"`           // base URL
 	Token   string        `env:"STORE_API_TOKEN" default:"dev-store-token" secret:"true"` // bearer token; the default is the dev mock's
 	Timeout time.Duration `env:"STORE_API_TIMEOUT" default:"2s"`                          // per request attempt
+	// AdminToken is the store mock's admin token, used only by
+	// `call-processor seed` (staging and dev) to load its data.
+	AdminToken string `env:"STORE_API_ADMIN_TOKEN" default:"dev-store-admin-token" secret:"true"`
 }
 
 // Load reads the configuration through getenv (os.Getenv in production). An
@@ -173,6 +207,7 @@ func walk(v reflect.Value, fn func(reflect.StructField, reflect.Value)) {
 var (
 	durationType = reflect.TypeFor[time.Duration]()
 	prefixesType = reflect.TypeFor[[]netip.Prefix]()
+	stringsType  = reflect.TypeFor[[]string]()
 )
 
 func set(v reflect.Value, raw string) error {
@@ -203,6 +238,14 @@ func set(v reflect.Value, raw string) error {
 			nets = append(nets, p.Masked())
 		}
 		v.Set(reflect.ValueOf(nets))
+	case v.Type() == stringsType:
+		var list []string
+		for part := range strings.SplitSeq(raw, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				list = append(list, part)
+			}
+		}
+		v.Set(reflect.ValueOf(list))
 	case v.Kind() == reflect.String:
 		v.SetString(raw)
 	case v.Kind() == reflect.Int:
@@ -267,12 +310,33 @@ func (c Config) validate() error {
 	check(c.Google.STTMinConfidence <= 1, "GOOGLE_STT_MIN_CONFIDENCE: must be between 0 and 1")
 	check(strings.HasPrefix(c.Store.URL, "http://") || strings.HasPrefix(c.Store.URL, "https://"), "STORE_API_URL: %q is not an http(s) URL", c.Store.URL)
 	check(c.Store.Timeout > 0, "STORE_API_TIMEOUT: must be positive")
+	check(c.Database.URL == "" || strings.HasPrefix(c.Database.URL, "postgres://") || strings.HasPrefix(c.Database.URL, "postgresql://"),
+		"DATABASE_URL: want a postgres:// URL")
+	check(c.Redis.URL == "" || strings.HasPrefix(c.Redis.URL, "redis://") || strings.HasPrefix(c.Redis.URL, "rediss://"),
+		"REDIS_URL: want a redis:// or rediss:// URL")
+	check(c.Database.URL == "" || strings.TrimSpace(c.Database.SpoolDir) != "", "RECORD_SPOOL_DIR: must not be empty with a database")
+	check(c.Database.SpoolMaxRecords > 0, "RECORD_SPOOL_MAX_RECORDS: must be at least 1")
+	check(c.Database.SpoolMaxBytes >= 1<<20, "RECORD_SPOOL_MAX_BYTES: must be at least 1048576 (1 MiB)")
+	check(c.Database.SpoolRetryMax >= 100*time.Millisecond, "RECORD_SPOOL_RETRY_MAX: must be at least 100ms")
+	check(c.Database.RetentionEvery >= time.Minute, "CALL_RETENTION_INTERVAL: must be at least 1m")
+	check(c.Database.Retention == 0 || c.Database.Retention >= 24*time.Hour, "CALL_RETENTION: must be 0 (keep) or at least 24h")
+	for _, r := range c.Readiness.Required {
+		check(oneOf(r, Dependencies...), "READY_REQUIRED: %q is not one of %s", r, strings.Join(Dependencies, ", "))
+	}
 	if c.Environment == "production" {
+		check(c.Database.URL != "", "DATABASE_URL: production needs PostgreSQL (call records are business records)")
+		check(c.Redis.URL != "", "REDIS_URL: production needs Redis (live state and limits shared by instances)")
 		check(!c.Google.Insecure, "GOOGLE_ENDPOINTS_INSECURE: not allowed in production")
 		check(c.Store.Token != "dev-store-token", "STORE_API_TOKEN: production needs the real Store API token")
 		check(len(c.AudioSocket.AllowedNets) > 0, "AUDIOSOCKET_ALLOWED_NETS: production needs the Asterisk networks (AudioSocket has no authentication)")
 	}
 	return errors.Join(errs...)
 }
+
+// Dependencies are the names readiness reports on, for READY_REQUIRED.
+var Dependencies = []string{"database", "redis", "store_api", "stt", "tts", "responder"}
+
+// Requires reports whether readiness requires dependency name.
+func (c Config) Requires(name string) bool { return slices.Contains(c.Readiness.Required, name) }
 
 func oneOf(s string, options ...string) bool { return slices.Contains(options, s) }

@@ -98,5 +98,10 @@ func New(reg prometheus.Registerer) *Metrics {
 		m.ProtocolErrors, m.Connections, m.Draining,
 		m.RecordsWaiting, m.RecordsWritten, m.RecordsFailed, m.DependencyUp, m.DependencyError,
 	)
+	// Every outcome is exported from the start, at 0, so that increase()
+	// sees the first call of each kind after a restart.
+	for _, o := range []string{OutcomeCompleted, OutcomeOperator, OutcomeCallerHangup, OutcomeNoInput, OutcomeMaxDuration, OutcomeShutdown, OutcomeError} {
+		m.Calls.WithLabelValues(o)
+	}
 	return m
 }

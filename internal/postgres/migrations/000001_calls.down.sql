@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS call_tool_calls;
+DROP TABLE IF EXISTS call_turns;
+DROP TABLE IF EXISTS calls;
