@@ -10,8 +10,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	texttospeechpb "cloud.google.com/go/texttospeech/apiv1/texttospeechpb"
+	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -116,20 +118,28 @@ steps:
 	}
 }
 
+// getCall reads a finished call from p's API, waiting (as a client of the
+// API would, by polling) while the record is still being written.
 func getCall(t *testing.T, p *processor, id string) []byte {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, "http://"+p.http+"/api/v1/calls/"+id, nil)
-	req.Header.Set("Authorization", "Bearer "+apiToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+p.http+"/api/v1/calls/"+id, nil)
+		req.Header.Set("Authorization", "Bearer "+apiToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode == http.StatusOK:
+			return b
+		case resp.StatusCode != http.StatusNotFound || time.Now().After(deadline):
+			t.Fatalf("GET call %s: %d %s", id, resp.StatusCode, b)
+		}
+		time.Sleep(50 * time.Millisecond) // polling the API
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET call %s: %d %s", id, resp.StatusCode, b)
-	}
-	return b
 }
 
 // fakeClaude is a scripted model behind a local Anthropic Messages API: it
@@ -243,5 +253,44 @@ func TestTireSearchWithClaude(t *testing.T) {
 	}
 	if strings.Contains(p.logs.String(), "test-secret-key") {
 		t.Error("the API key reached the log")
+	}
+}
+
+// TestModelOutageIsAnsweredByTheRuleEngine: when the model fails, the
+// caller still gets an answer (from the rule engine), and the call record
+// and the metrics say that the model failed.
+func TestModelOutageIsAnsweredByTheRuleEngine(t *testing.T) {
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(529)
+		fmt.Fprint(w, `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`)
+	}))
+	t.Cleanup(down.Close)
+	p := startProcessor(t, map[string]string{
+		"RESPONDER": "claude", "ANTHROPIC_API_KEY": "test-secret-key", "CLAUDE_BASE_URL": down.URL,
+	})
+	sc, err := callsim.Parse([]byte(`
+steps:
+  - expect: "Чем могу помочь"
+  - say: "Сколько стоит хранение колёс?"
+  - expect: "хранение комплекта шин"
+  - hangup: true
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := uuid.New()
+	res, err := callsim.Run(context.Background(), sc, callsim.Options{Addr: p.audiosocket, ID: id})
+	if err != nil || !res.Passed {
+		t.Fatalf("call with the model down: %v %+v", err, res)
+	}
+	var view struct {
+		Turns []struct{ Failure string }
+	}
+	if err := json.Unmarshal(getCall(t, p, id.String()), &view); err != nil || len(view.Turns) != 1 || view.Turns[0].Failure != "claude" {
+		t.Errorf("the record says %+v (%v), want turn 1 failed by claude", view, err)
+	}
+	if n := metricValue(t, p.http, `callproc_provider_errors_total{provider="claude"}`); n != 1 {
+		t.Errorf(`callproc_provider_errors_total{provider="claude"} = %v, want 1`, n)
 	}
 }

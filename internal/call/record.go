@@ -89,7 +89,7 @@ type Turn struct {
 	BotText     []string // the pieces spoken, in order
 	Action      string   // continue, hangup, transfer
 	Interrupted bool     // the caller barged in
-	Failure     string   // provider that failed, if any
+	Failure     string   // provider that failed, if any; the turn may still have been answered by a fallback (the rule engine for the LLM)
 	Tools       []ToolCall
 
 	SpeechEnd    time.Time     // caller's end of speech, after endpointing

@@ -54,8 +54,9 @@ type event struct {
 
 // turnResult goes from a turn worker to the supervisor.
 type turnResult struct {
-	turn    Turn
-	outcome dialog.Outcome
+	turn       Turn
+	outcome    dialog.Outcome
+	apologised bool // a provider failed and the caller heard the apology instead of an answer
 }
 
 type session struct {
@@ -297,7 +298,7 @@ func (ss *session) converse(ctx context.Context, player *playout.Player, playerD
 			if len(res.turn.BotText) > 0 {
 				lastAnswer = res.turn.BotText
 			}
-			if res.turn.Failure != "" {
+			if res.apologised {
 				failures++
 			} else {
 				failures = 0

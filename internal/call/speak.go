@@ -79,6 +79,12 @@ func (ss *session) runTurn(ctx context.Context, n int, stream stt.Stream, speech
 		return ss.failTurn(ctx, t, d.Synthesizer.Name(), ttsErr)
 	}
 	t.Action = out.Action.String()
+	if out.Fallback != "" {
+		// The caller was answered, by the fallback: the record and the
+		// metrics still say that the responder failed.
+		ss.providerFailed(d.Responder.Name(), errors.New(out.Fallback))
+		t.Failure = d.Responder.Name()
+	}
 	return turnResult{turn: t, outcome: out}
 }
 
@@ -94,7 +100,7 @@ func (ss *session) failTurn(ctx context.Context, t Turn, provider string, err er
 	t.Failure = provider
 	ss.playPrompt(ctx, utteranceID(t.N, len(t.BotText)), ss.svc.deps.Prompts.Apology)
 	t.BotText = append(t.BotText, ss.svc.deps.Prompts.Apology)
-	return turnResult{turn: t}
+	return turnResult{turn: t, apologised: true}
 }
 
 func (ss *session) providerFailed(provider string, err error) {

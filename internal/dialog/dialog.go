@@ -66,4 +66,8 @@ func (a Action) String() string {
 type Outcome struct {
 	Action Action
 	Reason string // why, for the call record and the dialplan ("caller asked for a human")
+	// Fallback is set when the responder's own back-end failed in this
+	// turn and a fallback answered the caller instead: what failed, for
+	// the call record and the provider error metrics ("model timed out").
+	Fallback string
 }

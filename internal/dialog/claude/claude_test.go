@@ -395,6 +395,9 @@ func TestRetryAndFallback(t *testing.T) {
 			if tt.fallback != (len(calls) == 1) || (tt.fallback && calls[0].Text != asked) {
 				t.Errorf("fallback calls %+v, want fallback %v", calls, tt.fallback)
 			}
+			if tt.fallback != (out.Fallback != "") {
+				t.Errorf("Outcome.Fallback = %q, want it set: %v", out.Fallback, tt.fallback)
+			}
 			if logs := h.logs.String(); !strings.Contains(logs, tt.log) {
 				t.Errorf("log lacks %q:\n%s", tt.log, logs)
 			}
@@ -425,6 +428,9 @@ func TestTurnTimeoutFallsBack(t *testing.T) {
 	}
 	if got := rec.said(); !slices.Equal(got, []string{fallbackPhrase}) {
 		t.Errorf("said %q", got)
+	}
+	if out.Fallback != "model timed out" {
+		t.Errorf("Outcome.Fallback = %q", out.Fallback)
 	}
 	if n := len(h.api.recorded()); n != 1 {
 		t.Errorf("%d requests, want 1 (no retry on a timeout)", n)
@@ -457,6 +463,9 @@ func TestUsageLimitSendsTheCallToTheFallback(t *testing.T) {
 				}
 				if got := rec.said(); !slices.Equal(got, []string{fallbackPhrase}) {
 					t.Errorf("turn %d said %q", turn, got)
+				}
+				if out.Fallback != "" {
+					t.Errorf("turn %d: a usage limit is reported as a model failure: %q", turn, out.Fallback)
 				}
 			}
 			if n := len(h.api.recorded()); n != 1 {

@@ -149,21 +149,29 @@ func (t *turn) failed(ctx, tctx context.Context, err error) (dialog.Outcome, err
 	if ctx.Err() != nil {
 		return dialog.Outcome{}, context.Cause(ctx) // barge-in or hang-up: nobody listens
 	}
+	var why string
 	switch {
 	case errors.Is(err, limits.ErrLimited):
 		t.c.limited = true
 		t.log.Warn("LLM usage limit reached; the rule engine answers the rest of the call", "limit", err.Error())
+		return t.fallback(ctx) // a limit is not a failure of the model
 	case errors.Is(context.Cause(tctx), errModelTimeout):
+		why = "model timed out"
 		t.log.Warn("model turn timed out; the rule engine answers the turn",
 			"timeout", t.c.r.cfg.TurnTimeout, "spoke", t.spoke)
 	default:
+		why = "model failed: " + err.Error()
 		t.log.Warn("model failed; the rule engine answers the turn", append(errAttrs(err), "spoke", t.spoke)...)
 	}
+	var out dialog.Outcome
 	if t.action != nil {
 		// The tool has decided; only the model's last words are missing.
-		return t.finishAction(ctx)
+		out, err = t.finishAction(ctx)
+	} else {
+		out, err = t.fallback(ctx)
 	}
-	return t.fallback(ctx)
+	out.Fallback = why
+	return out, err
 }
 
 // finishAction ends a turn in which a tool asked to transfer or hang up.
