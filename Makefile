@@ -13,7 +13,9 @@ lint:
 	gofmt -l cmd internal deploy
 	go vet ./...
 	go tool staticcheck ./...
-	shellcheck scripts/*.sh .ci/run
+	shellcheck scripts/*.sh scripts/seed_staging .ci/run
+	go tool actionlint
+	scripts/check_monitoring.sh
 
 demo:
 	scripts/demo.sh

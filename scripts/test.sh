@@ -36,7 +36,10 @@ go tool staticcheck ./...
 
 step "shellcheck"
 need_pkg shellcheck shellcheck
-shellcheck scripts/*.sh .ci/run
+shellcheck scripts/*.sh scripts/seed_staging .ci/run
+
+step "actionlint"
+go tool actionlint
 
 step "monitoring: promtool and amtool"
 scripts/check_monitoring.sh
@@ -46,6 +49,9 @@ scripts/services.sh
 
 step "go test -race"
 go test -race -count=1 -timeout 12m ./...
+
+step "staging from native processes: up, seed, smoke test, down"
+scripts/staging_test.sh
 
 step "demo (README's first command)"
 scripts/demo.sh >/tmp/demo.$$.log 2>&1 || { cat /tmp/demo.$$.log; rm -f /tmp/demo.$$.log; exit 1; }

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Brings the native staging stack up, seeds it, smoke-tests it (with a real
+# call through AudioSocket) and tears it down, whatever happens: the
+# no-Docker form of "CI brings staging up, smoke-tests it and tears it
+# down" (the compose form is the staging job of .github/workflows/ci.yml).
+#
+#   scripts/staging_test.sh
+#
+# Exit status: the smoke test's (0 when no check failed), or 1 when the
+# stack did not come up or did not go down cleanly.
+#
+# It uses a state directory of its own (STAGING_DIR, default a new
+# temporary directory), so it never stops a staging stack someone started
+# by hand; such a stack holds the staging ports, and `up` then fails
+# saying so. Other variables of scripts/staging_local.sh and
+# scripts/smoke_test_staging.sh apply.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${STAGING_DIR:-}" ]; then
+	STAGING_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tirevoice-staging-test.XXXXXX")
+	chmod 755 "$STAGING_DIR" # PostgreSQL runs as the postgres user when we are root
+fi
+export STAGING_DIR
+
+step() { printf '\n==> %s\n' "$*"; }
+
+status=1
+# shellcheck disable=SC2317 # called by the trap
+teardown() {
+	trap - EXIT INT TERM
+	if [ "$status" != 0 ]; then
+		step "component logs (last 30 lines each)"
+		LOG_LINES=30 scripts/staging_local.sh logs || true
+	fi
+	step "staging down"
+	if ! scripts/staging_local.sh down; then
+		echo "staging_test: tearing the stack down failed" >&2
+		[ "$status" != 0 ] || status=1
+	fi
+	exit "$status"
+}
+trap teardown EXIT
+trap 'status=130; exit 130' INT TERM
+
+step "staging up (native, in $STAGING_DIR)"
+scripts/staging_local.sh up
+
+step "seed"
+scripts/seed_staging
+
+step "smoke test"
+status=0
+scripts/smoke_test_staging.sh || status=$?
