@@ -322,6 +322,26 @@ func TestEnvStaging(t *testing.T) {
 	if _, err := netip.ParsePrefix(got["STAGING_SUBNET"]); err != nil {
 		t.Errorf("STAGING_SUBNET: %v", err)
 	}
+	// Staging's credentials are its own: never .env.example's values (the
+	// defaults, commented out there) nor the built-in development ones.
+	example := map[string]string{}
+	for _, v := range readEnvFile(t, ".env.example") {
+		example[v.name] = v.value
+	}
+	compared := 0
+	for name, value := range got {
+		base, ok := strings.CutPrefix(name, "STAGING_")
+		if !ok || !(strings.HasSuffix(name, "_TOKEN") || strings.HasSuffix(name, "_PASSWORD")) {
+			continue
+		}
+		compared++
+		if value == "" || value == example[base] || value == example[name] || value == defaults[base] {
+			t.Errorf(".env.staging: %s=%q is empty or the same as %s in .env.example or its built-in default", name, value, base)
+		}
+	}
+	if compared < 5 {
+		t.Errorf("only %d staging credentials compared with .env.example; the STAGING_*_TOKEN / _PASSWORD names changed?", compared)
+	}
 }
 
 // No credential is written in a compose file: production takes them from

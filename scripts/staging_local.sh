@@ -7,6 +7,7 @@
 #   scripts/staging_local.sh down     stop what `up` started, delete its data and the state directory
 #   scripts/staging_local.sh status   each component up / unhealthy / down (exit 1 unless all are up)
 #   scripts/staging_local.sh logs [COMPONENT]   the last LOG_LINES (50) lines of each log
+#   scripts/staging_local.sh stop COMPONENT     stop one component (to see the smoke test fail); `up` restarts it
 #
 # | component      | listens on                                      | from                          |
 # |----------------|-------------------------------------------------|-------------------------------|
@@ -521,6 +522,12 @@ cmd_logs() {
 
 case ${1:-} in
 up) cmd_up ;;
+stop)
+	if [ $# -ne 2 ] || [[ " ${components[*]} " != *" $2 "* ]]; then
+		die "stop needs one of: ${components[*]}"
+	fi
+	stop "$2"
+	;;
 down) cmd_down ;;
 status) cmd_status ;;
 logs)

@@ -46,9 +46,37 @@ trap 'status=130; exit 130' INT TERM
 step "staging up (native, in $STAGING_DIR)"
 scripts/staging_local.sh up
 
-step "seed"
+step "seed, twice (it is idempotent)"
+scripts/seed_staging
 scripts/seed_staging
 
 step "smoke test"
 status=0
 scripts/smoke_test_staging.sh || status=$?
+[ "$status" = 0 ] || exit "$status"
+
+step "scenario files against staging, ${SCENARIO_JOBS:-4} at a time (faults/ needs a broken store: the Go tests play it)"
+export CALLSIM_BIN="$STAGING_DIR/bin/callsim"
+# shellcheck disable=SC2016 # expanded by the inner shell
+if ! find scenarios -maxdepth 1 -name '*.yaml' -print0 | sort -z |
+	xargs -0 -P "${SCENARIO_JOBS:-4}" -I{} sh -c '
+		out=$("$CALLSIM_BIN" run --quiet --addr 127.0.0.1:19092 --scenario "$1" \
+			--api http://127.0.0.1:18080 --api-token "$2" 2>&1) &&
+			echo "PASS $1" || { echo "FAIL $1"; echo "$out" | tail -20; exit 1; }' _ {} "${API_TOKEN:-staging-api-token}"; then
+	status=1
+	exit 1
+fi
+
+step "smoke test with call-processor stopped: must fail"
+scripts/staging_local.sh stop call-processor
+set +e
+out=$(SMOKE_TARGET_WAIT=0 scripts/smoke_test_staging.sh 2>&1)
+rc=$?
+set -e
+printf '%s\n' "$out" | grep -E '^(FAIL|[0-9]+ passed)' || true
+if [ "$rc" != 1 ] || ! printf '%s\n' "$out" | grep -q '^FAIL.*call-processor'; then
+	echo "staging_test: the smoke test exited $rc with call-processor stopped, want 1 and a FAIL naming it" >&2
+	status=1
+	exit 1
+fi
+status=0
