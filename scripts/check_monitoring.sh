@@ -11,10 +11,10 @@
 # missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 failed=()
-
-step() { printf '\n==> %s\n' "$*"; }
 
 check() { # check DESCRIPTION COMMAND...: run it, remember a failure
 	local what=$1
@@ -22,18 +22,6 @@ check() { # check DESCRIPTION COMMAND...: run it, remember a failure
 	if ! "$@"; then
 		echo "FAILED: $what" >&2
 		failed+=("$what")
-	fi
-}
-
-need_pkg() { # need_pkg COMMAND PACKAGE
-	command -v "$1" >/dev/null 2>&1 && return 0
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-		step "installing $2"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null ||
-			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; }
-	else
-		echo "missing $1: install the Debian package $2" >&2
-		return 1
 	fi
 }
 

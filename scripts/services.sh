@@ -9,22 +9,21 @@
 # and TEST_REDIS_URL (default redis://127.0.0.1:6379/0) say where they are;
 # when they point elsewhere this script only checks them.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 pg_url=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
 redis_url=${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}
 
 say() { printf '%s\n' "$*" >&2; }
 
-as_root() { [ "$(id -u)" = 0 ]; }
-
 install_pkgs() { # install_pkgs PACKAGE...
-	if ! as_root || ! command -v apt-get >/dev/null 2>&1; then
+	if ! can_install; then
 		say "missing $*: install the Debian packages, or point TEST_POSTGRES_URL / TEST_REDIS_URL at running servers"
 		return 1
 	fi
 	say "installing $*"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null ||
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+	apt_install "$@"
 }
 
 wait_for() { # wait_for WHAT COMMAND...: up to 30 s

@@ -5,20 +5,8 @@
 # lacks when run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-step() { printf '\n==> %s\n' "$*"; }
-
-need_pkg() { # need_pkg COMMAND PACKAGE
-	command -v "$1" >/dev/null 2>&1 && return 0
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-		step "installing $2"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null ||
-			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; }
-	else
-		echo "missing $1: install the Debian package $2" >&2
-		return 1
-	fi
-}
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 step "gofmt"
 unformatted=$(gofmt -l cmd internal deploy)

@@ -1,30 +1,25 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tirevoice/assistant/internal/call"
 	"github.com/tirevoice/assistant/internal/kb"
 	"github.com/tirevoice/assistant/internal/live"
 	"github.com/tirevoice/assistant/internal/logging"
+	"github.com/tirevoice/assistant/internal/logtest"
 	"github.com/tirevoice/assistant/internal/memstore"
+	"github.com/tirevoice/assistant/internal/openapitest"
 	"github.com/tirevoice/assistant/internal/operators"
 )
 
@@ -44,8 +39,8 @@ type env struct {
 	ops      *operators.Memory
 	live     *live.Memory
 	draining *atomic.Bool
-	logs     *logBuffer
-	router   routers.Router
+	logs     *logtest.Buffer
+	client   *openapitest.Client // holds every exchange to the spec
 }
 
 // envOptions changes the defaults of newEnv: the test token, loopback-only
@@ -70,7 +65,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		ops:      operators.NewMemory(testOperators()...),
 		live:     live.NewMemory(live.MemoryOptions{}),
 		draining: &draining,
-		logs:     &logBuffer{},
+		logs:     &logtest.Buffer{},
 	}
 	d := Deps{
 		Logger:       logging.New(e.logs, "debug"),
@@ -94,11 +89,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
 
-	doc := loadSpec(t)
-	doc.Servers = openapi3.Servers{{URL: srv.URL}}
-	if e.router, err = legacy.NewRouter(doc); err != nil {
-		t.Fatal(err)
-	}
+	e.client = openapitest.NewClient(t, openapitest.Load(t, specPath), srv.URL)
 	t.Cleanup(func() {
 		logs := e.logs.String()
 		for _, secret := range []string{testToken, testCaller, "79161234567"} {
@@ -115,25 +106,6 @@ func testOperators() []operators.Operator {
 		{ID: 1, Name: "Ольга", Extension: "101", Skills: []string{"tires", "orders"}, Active: true},
 		{ID: 2, Name: "Павел", Extension: "102", Skills: []string{"fitting"}, Active: false},
 	}
-}
-
-// logBuffer collects the server's log lines; handlers write to it from
-// their own goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // request is one exchange with the server.
@@ -167,7 +139,8 @@ func (r response) json(t *testing.T) map[string]any {
 // do sends rq and returns the answer, after checking the request's
 // validity against the spec (it must match rq.bad) and validating the
 // answer: its status documented for the operation, its headers and body
-// matching the schema.
+// matching the schema (openapitest.Client.Do); an error answer of /api/
+// must be the API's {status, error, message}.
 func (e *env) do(t *testing.T, rq request) response {
 	t.Helper()
 	req, err := http.NewRequest(rq.method, e.url+rq.path, strings.NewReader(rq.body))
@@ -188,63 +161,15 @@ func (e *env) do(t *testing.T, rq request) response {
 		req.Header.Set(k, v)
 	}
 
-	route, params, routeErr := e.router.FindRoute(req)
-	switch {
-	case rq.offSpec && routeErr == nil:
-		t.Errorf("%s %s is in the spec; the test says it is not", rq.method, rq.path)
-	case !rq.offSpec && routeErr != nil:
-		t.Fatalf("%s %s: not in the spec: %v", rq.method, rq.path, routeErr)
-	case routeErr == nil:
-		in := &openapi3filter.RequestValidationInput{
-			Request: req, PathParams: params, Route: route,
-			// Defaults would be written into the request we then send.
-			Options: &openapi3filter.Options{AuthenticationFunc: bearerPresent, SkipSettingDefaults: true},
-		}
-		reqErr := openapi3filter.ValidateRequest(context.Background(), in)
-		if rq.bad != (reqErr != nil) {
-			t.Errorf("request valid against the spec: %v, want %v (%v)", reqErr == nil, !rq.bad, reqErr)
-		}
-		req.Body = io.NopCloser(strings.NewReader(rq.body)) // the validation read it
-	}
-
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := response{code: resp.StatusCode, header: resp.Header, body: body}
-	if routeErr == nil {
-		check := &openapi3filter.ResponseValidationInput{
-			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
-			Status:                 resp.StatusCode,
-			Header:                 resp.Header,
-			Body:                   io.NopCloser(bytes.NewReader(body)),
-			Options:                &openapi3filter.Options{IncludeResponseStatus: true},
-		}
-		if err := openapi3filter.ValidateResponse(context.Background(), check); err != nil {
-			t.Errorf("%s %s: the answer breaks the spec: %v\nbody: %.500s", rq.method, rq.path, err, body)
-		}
-	}
-	if resp.StatusCode >= 400 && strings.HasPrefix(rq.path, "/api/") && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+	a := e.client.Do(t, req, openapitest.Expect{Bad: rq.bad, OffSpec: rq.offSpec})
+	out := response{code: a.Status, header: a.Header, body: a.Body}
+	if out.code >= 400 && strings.HasPrefix(rq.path, "/api/") && strings.HasPrefix(out.header.Get("Content-Type"), "application/json") {
 		var e apiError
-		if err := json.Unmarshal(body, &e); err != nil || e.Status != resp.StatusCode || e.Error == "" || e.Message == "" {
-			t.Errorf("error answer %d is not {status, error, message}: %s", resp.StatusCode, body)
+		if err := json.Unmarshal(out.body, &e); err != nil || e.Status != out.code || e.Error == "" || e.Message == "" {
+			t.Errorf("error answer %d is not {status, error, message}: %s", out.code, out.body)
 		}
 	}
 	return out
-}
-
-// bearerPresent stands in for the server's token check: the spec can say
-// only that a bearer token is needed.
-func bearerPresent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-	if !strings.HasPrefix(in.RequestValidationInput.Request.Header.Get("Authorization"), "Bearer ") {
-		return errors.New("no bearer token")
-	}
-	return nil
 }
 
 // expect fails the test unless r has status code and, when code names one,

@@ -109,7 +109,7 @@ func handleRegisterCall(d Deps) http.Handler {
 			storeFailed(w, r, d.Logger, "registering a call", err)
 			return
 		}
-		d.Logger.Info("call registered", "call_id", reg.ID, "caller_masked", logging.MaskPhone(reg.Caller))
+		d.Logger.Info("call registered", "call_id", reg.ID, "caller", logging.MaskPhone(reg.Caller))
 		writeJSON(w, http.StatusCreated, Registered{ID: reg.ID, Status: "registered"})
 	})
 }

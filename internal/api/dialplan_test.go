@@ -85,7 +85,7 @@ func TestRegisterCall(t *testing.T) {
 			}
 		})
 	}
-	if logs := e.logs.String(); !strings.Contains(logs, `"caller_masked":"+7********67"`) {
+	if logs := e.logs.String(); !strings.Contains(logs, `"caller":"+7********67"`) {
 		t.Errorf("no registration log line with the masked caller:\n%s", logs)
 	}
 }

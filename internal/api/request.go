@@ -2,10 +2,8 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -16,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/tirevoice/assistant/internal/httpjson"
 )
 
 // maxBody bounds every request body: 1 MiB. A larger one is 413.
@@ -36,33 +36,16 @@ func mediaType(r *http.Request) (string, error) {
 	return mt, err
 }
 
-// decodeJSON reads r's JSON body into v strictly: at most maxBody bytes,
-// no unknown fields, exactly one value, and a JSON content type if one is
-// named. On failure it has answered (413, 415 or 400) and returns false.
+// decodeJSON reads r's JSON body into v strictly (httpjson.Decode): at
+// most maxBody bytes, no unknown fields, exactly one value, and a JSON
+// content type if one is named. On failure it has answered (413, 415 or
+// 400) and returns false.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	if mt, err := mediaType(r); err != nil || (mt != "" && mt != "application/json") {
-		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type",
-			fmt.Sprintf("Content-Type %q: want application/json", r.Header.Get("Content-Type")))
+	if e := httpjson.Decode(w, r, maxBody, v); e != nil {
+		writeError(w, e.Status, e.Code, e.Message)
 		return false
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("data after the JSON value")
-	}
-	var tooBig *http.MaxBytesError
-	switch {
-	case err == nil:
-		return true
-	case errors.As(err, &tooBig):
-		writeError(w, http.StatusRequestEntityTooLarge, "payload_too_large", fmt.Sprintf("body over %d bytes", maxBody))
-	case errors.Is(err, io.EOF):
-		badRequest(w, "empty body: want a JSON object")
-	default:
-		badRequest(w, "body: %s", strings.TrimPrefix(err.Error(), "json: "))
-	}
-	return false
+	return true
 }
 
 // queryParams returns r's query, refusing names not in allowed and names

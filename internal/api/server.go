@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tirevoice/assistant/internal/call"
+	"github.com/tirevoice/assistant/internal/httpjson"
 	"github.com/tirevoice/assistant/internal/kb"
 	"github.com/tirevoice/assistant/internal/live"
 	"github.com/tirevoice/assistant/internal/operators"
@@ -78,39 +79,16 @@ type router interface {
 // method) with the API's JSON error body instead of plain text.
 func jsonFallback(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h, pattern := mux.Handler(r); pattern == "" {
-			probe := &statusProbe{header: http.Header{}}
-			h.ServeHTTP(probe, r)
-			switch probe.status {
-			case http.StatusNotFound:
-				writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
-				return
-			case http.StatusMethodNotAllowed:
-				allow := probe.header.Get("Allow")
-				w.Header().Set("Allow", allow)
-				writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("%s %s: allowed: %s", r.Method, r.URL.Path, allow))
-				return
-			}
+		switch status, allow := httpjson.Unmatched(mux, r); status {
+		case http.StatusNotFound:
+			writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
+		case http.StatusMethodNotAllowed:
+			w.Header().Set("Allow", allow)
+			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("%s %s: allowed: %s", r.Method, r.URL.Path, allow))
+		default:
+			mux.ServeHTTP(w, r)
 		}
-		mux.ServeHTTP(w, r)
 	})
-}
-
-// statusProbe records what a handler would answer and discards the body.
-type statusProbe struct {
-	header http.Header
-	status int
-}
-
-func (p *statusProbe) Header() http.Header { return p.header }
-func (p *statusProbe) WriteHeader(code int) {
-	if p.status == 0 {
-		p.status = code
-	}
-}
-func (p *statusProbe) Write(b []byte) (int, error) {
-	p.WriteHeader(http.StatusOK)
-	return len(b), nil
 }
 
 func handleHealth() http.Handler {

@@ -1,7 +1,6 @@
 package audiosocket_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/tirevoice/assistant/internal/audio"
 	"github.com/tirevoice/assistant/internal/audiosocket"
+	"github.com/tirevoice/assistant/internal/logtest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -92,24 +92,6 @@ func (o *observer) check(t *testing.T, opened int, reasons ...string) {
 	}
 }
 
-// syncBuffer is a log destination that tests read after the server stopped.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // notifyListener reports its Close, which is how Shutdown begins.
 type notifyListener struct {
 	net.Listener
@@ -128,7 +110,7 @@ type harness struct {
 	ln     *notifyListener
 	addr   string
 	obs    *observer
-	logs   *syncBuffer
+	logs   *logtest.Buffer
 	served chan error
 	once   sync.Once
 }
@@ -150,7 +132,7 @@ func serveCtx(t testing.TB, ctx context.Context, srv *audiosocket.Server) *harne
 		ln:     &notifyListener{Listener: ln, closed: make(chan struct{})},
 		addr:   ln.Addr().String(),
 		obs:    newObserver(),
-		logs:   &syncBuffer{},
+		logs:   &logtest.Buffer{},
 		served: make(chan error, 1),
 	}
 	srv.Observer = h.obs

@@ -23,6 +23,7 @@ import (
 	"github.com/tirevoice/assistant/internal/config"
 	"github.com/tirevoice/assistant/internal/dialog"
 	"github.com/tirevoice/assistant/internal/dialog/echo"
+	"github.com/tirevoice/assistant/internal/logtest"
 	"github.com/tirevoice/assistant/internal/metrics"
 	"github.com/tirevoice/assistant/internal/speechcodec"
 	sttmock "github.com/tirevoice/assistant/internal/stt/mock"
@@ -36,24 +37,7 @@ type testCall struct {
 	records chan *call.Record
 	metrics *metrics.Metrics
 	server  *audiosocket.Server
-	logs    *syncBuffer
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	logs    *logtest.Buffer
 }
 
 func defaultCallConfig(t *testing.T) config.Call {
@@ -69,7 +53,7 @@ func defaultCallConfig(t *testing.T) config.Call {
 func startCall(t *testing.T, change func(*call.Deps)) *testCall {
 	t.Helper()
 	t.Cleanup(func() { goleak.VerifyNone(t) }) // runs last: after the server stopped
-	tc := &testCall{records: make(chan *call.Record, 16), logs: &syncBuffer{}}
+	tc := &testCall{records: make(chan *call.Record, 16), logs: &logtest.Buffer{}}
 	tc.metrics = metrics.New(prometheus.NewRegistry())
 	log := slog.New(slog.NewJSONHandler(tc.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	deps := call.Deps{

@@ -1,13 +1,11 @@
 package limits
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
+	"github.com/tirevoice/assistant/internal/logtest"
 	"github.com/tirevoice/assistant/internal/redistest"
 )
 
@@ -163,24 +162,6 @@ type fakeLimiter struct {
 func (f fakeLimiter) Allow(ctx context.Context) error       { return f.AllowFn(ctx) }
 func (f fakeLimiter) Used(ctx context.Context, n int) error { return f.UsedFn(ctx, n) }
 
-// logBuffer is an io.Writer for a slog handler that tests read.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) count(level string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Count(b.buf.String(), "level="+level+" ")
-}
-
 func TestSharedOutage(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{t: at("2026-03-01T10:00:00Z")}
@@ -188,7 +169,7 @@ func TestSharedOutage(t *testing.T) {
 	_, prefix := redistest.New(t)
 	p := redistest.Proxy(t)
 	primary := NewRedis(redistest.Through(t, p.Addr()), cfg, prefix, clk.now)
-	logs := &logBuffer{}
+	logs := &logtest.Buffer{}
 	var errs atomic.Int64
 	s := NewShared(primary, NewLocal(cfg, clk.now), slog.New(slog.NewTextHandler(logs, nil)), func() { errs.Add(1) })
 
@@ -215,8 +196,8 @@ func TestSharedOutage(t *testing.T) {
 	if n := errs.Load(); n != 5 {
 		t.Errorf("onError called %d times for 5 failed requests", n)
 	}
-	if n := logs.count("WARN"); n != 1 {
-		t.Errorf("%d warnings for one outage, want 1:\n%s", n, logs.buf.String())
+	if n := strings.Count(logs.String(), "level=WARN "); n != 1 {
+		t.Errorf("%d warnings for one outage, want 1:\n%s", n, logs.String())
 	}
 
 	p.Restore()
@@ -225,8 +206,8 @@ func TestSharedOutage(t *testing.T) {
 	if !s.Healthy() {
 		t.Error("not healthy after Redis answered")
 	}
-	if n := logs.count("INFO"); n != 1 {
-		t.Errorf("%d lines for the recovery, want 1:\n%s", n, logs.buf.String())
+	if n := strings.Count(logs.String(), "level=INFO "); n != 1 {
+		t.Errorf("%d lines for the recovery, want 1:\n%s", n, logs.String())
 	}
 }
 

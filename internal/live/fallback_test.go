@@ -1,7 +1,6 @@
 package live
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tirevoice/assistant/internal/logtest"
 	"github.com/tirevoice/assistant/internal/redistest"
 )
 
@@ -21,25 +21,6 @@ func TestFallbackHealthy(t *testing.T) {
 	})
 }
 
-// logBuffer is an io.Writer for a slog handler that tests read.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// count returns the number of lines at level ("WARN", "INFO").
-func (b *logBuffer) count(level string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Count(b.buf.String(), "level="+level+" ")
-}
-
 // TestFallbackOutage cuts Redis off under a Fallback, as an instance of
 // the processor would see it, and brings it back.
 func TestFallbackOutage(t *testing.T) {
@@ -48,7 +29,7 @@ func TestFallbackOutage(t *testing.T) {
 	p := redistest.Proxy(t)
 	primary := NewRedis(redistest.Through(t, p.Addr()), RedisOptions{Prefix: prefix})
 	other := NewRedis(c, RedisOptions{Prefix: prefix}) // another instance, always connected
-	logs := &logBuffer{}
+	logs := &logtest.Buffer{}
 	var errs atomic.Int64
 	f := NewFallback(primary, NewMemory(MemoryOptions{}),
 		slog.New(slog.NewTextHandler(logs, nil)), func() { errs.Add(1) })
@@ -94,8 +75,8 @@ func TestFallbackOutage(t *testing.T) {
 	if n := errs.Load(); n != 7 {
 		t.Errorf("onError called %d times for 7 failed operations", n)
 	}
-	if n := logs.count("WARN"); n != 1 {
-		t.Errorf("%d warnings for one outage, want 1:\n%s", n, logs.buf.String())
+	if n := strings.Count(logs.String(), "level=WARN "); n != 1 {
+		t.Errorf("%d warnings for one outage, want 1:\n%s", n, logs.String())
 	}
 	if err := f.Ping(ctx); err == nil {
 		t.Error("Ping succeeds during the outage")
@@ -110,8 +91,8 @@ func TestFallbackOutage(t *testing.T) {
 	if !f.Healthy() {
 		t.Error("not healthy after a successful operation")
 	}
-	if n := logs.count("INFO"); n != 1 {
-		t.Errorf("%d lines for the recovery, want 1:\n%s", n, logs.buf.String())
+	if n := strings.Count(logs.String(), "level=INFO "); n != 1 {
+		t.Errorf("%d lines for the recovery, want 1:\n%s", n, logs.String())
 	}
 	if r, err := f.Registration(ctx, "during"); err != nil || r.Caller != "+7916" {
 		t.Errorf("Registration after the outage: %+v, %v", r, err)
@@ -137,8 +118,8 @@ func TestFallbackOutage(t *testing.T) {
 	if n := errs.Load(); n != 8 {
 		t.Errorf("onError called %d times, want 8 (7 operations and a Ping)", n)
 	}
-	if n := logs.count("WARN"); n != 1 {
-		t.Errorf("%d warnings, want 1:\n%s", n, logs.buf.String())
+	if n := strings.Count(logs.String(), "level=WARN "); n != 1 {
+		t.Errorf("%d warnings, want 1:\n%s", n, logs.String())
 	}
 }
 

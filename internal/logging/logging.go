@@ -32,8 +32,12 @@ func New(w io.Writer, level string) *slog.Logger {
 
 // MaskPhone keeps the country prefix and the last two digits of a number and
 // hides the rest: "+79161234567" -> "+7********67". Short values are hidden
-// whole; an empty value stays empty.
+// whole; an empty value stays empty, and a masked one stays as it is, so
+// that masking twice (by a caller and by the logger) is harmless.
 func MaskPhone(s string) string {
+	if strings.Contains(s, "*") {
+		return s // already masked: masking it again would hide the digits it keeps
+	}
 	digits := 0
 	for _, r := range s {
 		if r >= '0' && r <= '9' {

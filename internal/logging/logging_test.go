@@ -14,6 +14,7 @@ func TestMaskPhone(t *testing.T) {
 		{"short extension", "1234", "****"},
 		{"empty", "", ""},
 		{"anonymous", "anonymous", "anonymous"},
+		{"already masked", "+7********67", "+7********67"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

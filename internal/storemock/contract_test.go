@@ -1,70 +1,29 @@
 package storemock
 
 import (
-	"bytes"
-	"context"
-	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/tirevoice/assistant/internal/openapitest"
 )
 
 const specPath = "../../api/store-openapi.yaml"
 
-func loadSpec(t *testing.T) *openapi3.T {
-	t.Helper()
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromFile(specPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := doc.Validate(context.Background()); err != nil {
-		t.Fatalf("the spec itself is invalid: %v", err)
-	}
-	return doc
-}
-
-// routeList records the patterns addRoutes registers.
-type routeList []string
-
-func (l *routeList) Handle(pattern string, _ http.Handler) { *l = append(*l, pattern) }
-
 // TestSpecCoversRoutes: every route in routes.go is in the spec, and every
 // operation in the spec is a route.
 func TestSpecCoversRoutes(t *testing.T) {
-	doc := loadSpec(t)
-	var routes routeList
+	var routes openapitest.Routes
 	addRoutes(&routes, Deps{}, nil)
-	var inSpec []string
-	for path, item := range doc.Paths.Map() {
-		for method := range item.Operations() {
-			inSpec = append(inSpec, method+" "+path)
-		}
-	}
-	slices.Sort(routes)
-	slices.Sort(inSpec)
-	if !slices.Equal(routes, inSpec) {
-		t.Errorf("routes.go and the spec differ:\nroutes: %s\nspec:   %s", strings.Join(routes, ", "), strings.Join(inSpec, ", "))
-	}
+	openapitest.CheckRoutes(t, openapitest.Load(t, specPath), routes)
 }
 
 // TestServerFollowsSpec sends real requests to the server and validates
 // each request (unless it is meant to be bad) and each answer — status
 // code documented, body matching its schema — against the spec.
 func TestServerFollowsSpec(t *testing.T) {
-	doc := loadSpec(t)
 	s := startServer(t)
-	doc.Servers = openapi3.Servers{{URL: s.URL}}
-	router, err := legacy.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := openapitest.NewClient(t, openapitest.Load(t, specPath), s.URL)
 	const (
 		shop  = testToken
 		admin = testAdminToken
@@ -132,56 +91,10 @@ func TestServerFollowsSpec(t *testing.T) {
 			if tt.body != "" {
 				req.Header.Set("Content-Type", "application/json")
 			}
-			route, params, err := router.FindRoute(req)
-			if err != nil {
-				t.Fatalf("not in the spec: %v", err)
+			a := client.Do(t, req, openapitest.Expect{Bad: tt.badRequest})
+			if a.Status != tt.want {
+				t.Errorf("status %d, want %d: %s", a.Status, tt.want, a.Body)
 			}
-			in := &openapi3filter.RequestValidationInput{
-				Request: req, PathParams: params, Route: route,
-				Options: &openapi3filter.Options{AuthenticationFunc: bearerPresent},
-			}
-			if tt.body != "" {
-				req.Body = io.NopCloser(strings.NewReader(tt.body))
-			}
-			reqErr := openapi3filter.ValidateRequest(context.Background(), in)
-			if tt.badRequest != (reqErr != nil) {
-				t.Errorf("request valid against the spec: %v, want %v (%v)", reqErr == nil, !tt.badRequest, reqErr)
-			}
-			req.Body = io.NopCloser(strings.NewReader(tt.body))
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != tt.want {
-				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.want, body)
-			}
-			checkResponse(t, route, params, req, resp, body)
 		})
 	}
-}
-
-// checkResponse validates an answer against the spec's schema for its status.
-func checkResponse(t *testing.T, route *routers.Route, params map[string]string, req *http.Request, resp *http.Response, body []byte) {
-	t.Helper()
-	out := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
-		Status:                 resp.StatusCode,
-		Header:                 resp.Header,
-		Body:                   io.NopCloser(bytes.NewReader(body)),
-		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
-	}
-	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
-		t.Errorf("answer breaks the spec: %v\nbody: %.500s", err, body)
-	}
-}
-
-// bearerPresent stands in for the server's token check: the spec can say
-// only that a bearer token is needed.
-func bearerPresent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-	if _, ok := bearer(in.RequestValidationInput.Request); !ok {
-		return http.ErrNoCookie // any error: no credentials
-	}
-	return nil
 }

@@ -2,15 +2,13 @@ package storemock
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
+	"github.com/tirevoice/assistant/internal/httpjson"
 	"github.com/tirevoice/assistant/internal/store"
 )
 
@@ -42,31 +40,14 @@ func unprocessable(format string, a ...any) *store.APIError {
 	return apiError(http.StatusUnprocessableEntity, "invalid_slot", format, a...)
 }
 
-// decodeBody reads r's JSON body into v strictly: at most limit bytes,
-// no unknown fields, exactly one value, and a JSON content type if one is
-// named. Errors: 413, 415 or 400.
+// decodeBody reads r's JSON body into v strictly (httpjson.Decode): at
+// most limit bytes, no unknown fields, exactly one value, and a JSON
+// content type if one is named. Errors: 413, 415 or 400.
 func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) *store.APIError {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return apiError(http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Type %q: want application/json", ct)
-		}
+	if e := httpjson.Decode(w, r, limit, v); e != nil {
+		return &store.APIError{Status: e.Status, Code: e.Code, Message: e.Message}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("data after the JSON value")
-	}
-	var tooBig *http.MaxBytesError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &tooBig):
-		return apiError(http.StatusRequestEntityTooLarge, "payload_too_large", "body over %d bytes", limit)
-	case errors.Is(err, io.EOF):
-		return badRequest("empty body: want a JSON object")
-	}
-	return badRequest("body: %s", strings.TrimPrefix(err.Error(), "json: "))
+	return nil
 }
 
 // queryParams returns r's query, refusing names not in allowed and names

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/tirevoice/assistant/internal/httpjson"
 	"github.com/tirevoice/assistant/internal/store"
 )
 
@@ -58,39 +59,16 @@ type router interface {
 // method) with the API's JSON error body instead of plain text.
 func jsonFallback(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h, pattern := mux.Handler(r); pattern == "" {
-			probe := &statusProbe{header: http.Header{}}
-			h.ServeHTTP(probe, r)
-			switch probe.status {
-			case http.StatusNotFound:
-				writeError(w, apiError(http.StatusNotFound, "not_found", "no route %s %s", r.Method, r.URL.Path))
-				return
-			case http.StatusMethodNotAllowed:
-				w.Header().Set("Allow", probe.header.Get("Allow"))
-				writeError(w, &store.APIError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
-					Message: fmt.Sprintf("%s %s: allowed: %s", r.Method, r.URL.Path, probe.header.Get("Allow"))})
-				return
-			}
+		switch status, allow := httpjson.Unmatched(mux, r); status {
+		case http.StatusNotFound:
+			writeError(w, apiError(http.StatusNotFound, "not_found", "no route %s %s", r.Method, r.URL.Path))
+		case http.StatusMethodNotAllowed:
+			w.Header().Set("Allow", allow)
+			writeError(w, apiError(http.StatusMethodNotAllowed, "method_not_allowed", "%s %s: allowed: %s", r.Method, r.URL.Path, allow))
+		default:
+			mux.ServeHTTP(w, r)
 		}
-		mux.ServeHTTP(w, r)
 	})
-}
-
-// statusProbe records what a handler would answer and discards the body.
-type statusProbe struct {
-	header http.Header
-	status int
-}
-
-func (p *statusProbe) Header() http.Header { return p.header }
-func (p *statusProbe) WriteHeader(code int) {
-	if p.status == 0 {
-		p.status = code
-	}
-}
-func (p *statusProbe) Write(b []byte) (int, error) {
-	p.WriteHeader(http.StatusOK)
-	return len(b), nil
 }
 
 // statusRecorder remembers the status a handler wrote, for the log.

@@ -1,7 +1,6 @@
 package claude
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/tirevoice/assistant/internal/dialog"
 	"github.com/tirevoice/assistant/internal/limits"
+	"github.com/tirevoice/assistant/internal/logtest"
 	"github.com/tirevoice/assistant/internal/tools"
 )
 
@@ -288,31 +288,13 @@ func (u *usageLimiter) used() []int {
 	return append([]int(nil), u.tokens...)
 }
 
-// syncBuffer is a log sink safe for the handler's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // harness wires a Responder to a fake API.
 type harness struct {
 	api   *fakeAPI
 	tools *testTools
 	fb    *fallback
 	lim   *usageLimiter
-	logs  *syncBuffer
+	logs  *logtest.Buffer
 	r     *Responder
 	conv  dialog.Conversation
 }
@@ -336,7 +318,7 @@ func newHarness(t *testing.T, script []response, opts ...harnessOption) *harness
 		tools: newTestTools(t),
 		fb:    &fallback{},
 		lim:   &usageLimiter{Limiter: limits.Unlimited{}},
-		logs:  &syncBuffer{},
+		logs:  &logtest.Buffer{},
 	}
 	cfg := Config{
 		APIKey:       testKey,
