@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tirevoice/assistant/internal/callsim"
+	"github.com/tirevoice/assistant/internal/logtest"
 	"github.com/tirevoice/assistant/internal/storemock"
 )
 
@@ -32,61 +31,9 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 type processor struct {
 	http, audiosocket string
 	store             *httptest.Server
-	logs              *logLines
+	logs              *logtest.Lines
 	stop              context.CancelFunc
 	done              chan error
-}
-
-// logLines collects the JSON log lines the program writes.
-type logLines struct {
-	mu    sync.Mutex
-	lines []map[string]any
-	raw   strings.Builder
-	added chan struct{}
-}
-
-func (l *logLines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.raw.Write(p)
-	for _, line := range strings.Split(strings.TrimSpace(string(p)), "\n") {
-		var m map[string]any
-		if json.Unmarshal([]byte(line), &m) == nil {
-			l.lines = append(l.lines, m)
-		}
-	}
-	select {
-	case l.added <- struct{}{}:
-	default:
-	}
-	return len(p), nil
-}
-
-// find returns the first line with msg (any msg if "") whose fields match, waiting up to 20 s.
-func (l *logLines) find(t *testing.T, msg string, match func(map[string]any) bool) map[string]any {
-	t.Helper()
-	deadline := time.After(20 * time.Second)
-	for {
-		l.mu.Lock()
-		for _, line := range l.lines {
-			if (msg == "" || line["msg"] == msg) && (match == nil || match(line)) {
-				l.mu.Unlock()
-				return line
-			}
-		}
-		l.mu.Unlock()
-		select {
-		case <-l.added:
-		case <-deadline:
-			t.Fatalf("no log line %q; log:\n%s", msg, l.String())
-		}
-	}
-}
-
-func (l *logLines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.raw.String()
 }
 
 // apiToken is the processor's API token in these tests.
@@ -123,9 +70,9 @@ func startProcessor(t *testing.T, env map[string]string) *processor {
 		base[k] = v
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &processor{logs: &logLines{added: make(chan struct{}, 1)}, stop: cancel, done: make(chan error, 1), store: store}
+	p := &processor{logs: &logtest.Lines{Wait: 20 * time.Second}, stop: cancel, done: make(chan error, 1), store: store}
 	go func() { p.done <- run(ctx, nil, func(k string) string { return base[k] }, p.logs, p.logs) }()
-	started := p.logs.find(t, "call-processor started", nil)
+	started := p.logs.Find(t, "call-processor started", nil)
 	p.http, p.audiosocket = started["http_addr"].(string), started["audiosocket_addr"].(string)
 	t.Cleanup(func() {
 		p.shutdown(t)
@@ -199,24 +146,29 @@ func TestScenarios(t *testing.T) {
 		// One call at a time: under the race detector on two cores, many
 		// concurrent calls starve the real-time audio path (see the issue
 		// notes); load is the load tool's job, not this test's.
-		t.Run(strings.TrimSuffix(filepath.Base(f), ".yaml"), func(t *testing.T) {
-			sc, err := callsim.Load(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out strings.Builder
-			res, err := callsim.Run(context.Background(), sc, callsim.Options{
-				Addr: p.audiosocket, Out: &out, API: "http://" + p.http, APIToken: apiToken,
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("transcript:\n%s", out.String())
-			if !res.Passed {
-				t.Fatalf("%s failed: %s", sc.Name, res.Failure)
-			}
-		})
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".yaml"), func(t *testing.T) { playFile(t, p, f) })
 	}
+}
+
+// playFile runs one scenario file against p and fails the test if it fails.
+func playFile(t *testing.T, p *processor, path string) *callsim.Result {
+	t.Helper()
+	sc, err := callsim.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	res, err := callsim.Run(context.Background(), sc, callsim.Options{
+		Addr: p.audiosocket, Out: &out, API: "http://" + p.http, APIToken: apiToken,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("transcript:\n%s", out.String())
+	if !res.Passed {
+		t.Fatalf("%s failed: %s", sc.Name, res.Failure)
+	}
+	return res
 }
 
 // TestStoreDown plays the store-down scenario against a processor whose
@@ -282,7 +234,7 @@ func TestHostileInputs(t *testing.T) {
 			if _, err := io.Copy(io.Discard, c); err != nil && !isReset(err) {
 				t.Fatalf("connection not closed by the processor: %v", err)
 			}
-			line := p.logs.find(t, "", func(l map[string]any) bool { return l["reason"] == tt.reason })
+			line := p.logs.Find(t, "", func(l map[string]any) bool { return l["reason"] == tt.reason })
 			if line == nil {
 				t.Fatal("no log line")
 			}
@@ -335,9 +287,9 @@ steps:
 		}
 		done <- res
 	}()
-	p.logs.find(t, "audiosocket: call started", nil)
+	p.logs.Find(t, "audiosocket: call started", nil)
 	p.stop()
-	p.logs.find(t, "draining", nil)
+	p.logs.Find(t, "draining", nil)
 	resp, err := http.Get("http://" + p.http + "/health/ready")
 	if err == nil {
 		resp.Body.Close()
@@ -349,5 +301,5 @@ steps:
 	if !res.Passed {
 		t.Fatalf("the call in progress did not finish: %s", res.Failure)
 	}
-	p.logs.find(t, "call ended", func(l map[string]any) bool { return l["outcome"] == "completed" })
+	p.logs.Find(t, "call ended", func(l map[string]any) bool { return l["outcome"] == "completed" })
 }

@@ -64,9 +64,10 @@ func newDatabase(t *testing.T) *database {
 	return &database{dsn: dsn, proxied: u.String(), proxy: proxy}
 }
 
-// rows counts, straight from PostgreSQL, the rows of calls and of turns
-// that belong to ids.
-func (d *database) rows(t *testing.T, ids []string) (calls, turns int) {
+// wantRows fails the test unless PostgreSQL, asked directly, holds calls
+// rows of calls and turns rows of call_turns that belong to ids; when says
+// at which point of the test.
+func (d *database) wantRows(t *testing.T, when string, ids []string, calls, turns int) {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, d.dsn)
@@ -74,13 +75,26 @@ func (d *database) rows(t *testing.T, ids []string) (calls, turns int) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	if err := conn.QueryRow(ctx, `SELECT count(*) FROM calls WHERE id = ANY($1::uuid[])`, ids).Scan(&calls); err != nil {
+	var c, n int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM calls WHERE id = ANY($1::uuid[])`, ids).Scan(&c); err != nil {
 		t.Fatal(err)
 	}
-	if err := conn.QueryRow(ctx, `SELECT count(*) FROM call_turns WHERE call_id = ANY($1::uuid[])`, ids).Scan(&turns); err != nil {
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM call_turns WHERE call_id = ANY($1::uuid[])`, ids).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	return calls, turns
+	if c != calls || n != turns {
+		t.Fatalf("%s: %d calls and %d turns, want %d and %d", when, c, n, calls, turns)
+	}
+}
+
+// callsWhileCut cuts p's database off, makes n twoTurns calls on p and
+// waits until their n records wait in the spool. The database stays cut.
+func (d *database) callsWhileCut(t *testing.T, p *processor, n int) []string {
+	t.Helper()
+	d.proxy.Cut()
+	ids := makeCalls(t, p, twoTurns, n)
+	waitMetric(t, p, "callproc_records_waiting", float64(n))
+	return ids
 }
 
 // makeCalls plays script n times at once against p and returns the calls' ids.
@@ -150,21 +164,15 @@ func TestRecordsSurviveADatabaseOutage(t *testing.T) {
 	spoolDir := t.TempDir()
 	p := startProcessor(t, databaseEnv(db, spoolDir))
 
-	db.proxy.Cut()
-	ids := makeCalls(t, p, twoTurns, 3)
-	waitMetric(t, p, "callproc_records_waiting", 3)
-	if calls, _ := db.rows(t, ids); calls != 0 {
-		t.Fatalf("%d calls written while the database was cut off", calls)
-	}
+	ids := db.callsWhileCut(t, p, 3)
+	db.wantRows(t, "while the database was cut off", ids, 0, 0)
 	if n := spoolFiles(t, spoolDir); n != 3 {
 		t.Fatalf("%d records spooled on disk, want 3", n)
 	}
 
 	db.proxy.Restore()
 	waitMetric(t, p, "callproc_records_waiting", 0)
-	if calls, turns := db.rows(t, ids); calls != 3 || turns != 6 {
-		t.Fatalf("after the outage: %d calls and %d turns, want 3 and 6", calls, turns)
-	}
+	db.wantRows(t, "after the outage", ids, 3, 6)
 	if n := metricValue(t, p.http, "callproc_records_written_total"); n != 3 {
 		t.Errorf("callproc_records_written_total = %v, want 3", n)
 	}
@@ -186,35 +194,27 @@ func TestSpooledRecordsSurviveShutdown(t *testing.T) {
 	spoolDir := t.TempDir()
 
 	first := startProcessor(t, databaseEnv(db, spoolDir))
-	db.proxy.Cut()
-	ids := makeCalls(t, first, twoTurns, 2)
-	waitMetric(t, first, "callproc_records_waiting", 2)
+	ids := db.callsWhileCut(t, first, 2)
 	first.shutdown(t) // the database is still unreachable
 	if n := spoolFiles(t, spoolDir); n != 2 {
 		t.Fatalf("%d records left on disk after shutdown, want 2", n)
 	}
-	first.logs.find(t, "call records left in the spool for the next start", nil)
+	first.logs.Find(t, "call records left in the spool for the next start", nil)
 
 	db.proxy.Restore()
 	second := startProcessor(t, databaseEnv(db, spoolDir))
 	waitMetric(t, second, "callproc_records_waiting", 0)
-	if calls, turns := db.rows(t, ids); calls != 2 || turns != 4 {
-		t.Fatalf("after the restart: %d calls and %d turns, want 2 and 4", calls, turns)
-	}
+	db.wantRows(t, "after the restart", ids, 2, 4)
 
 	// Records spooled while the database was away, then SIGTERM right as
 	// it returns: the shutdown writes them.
-	db.proxy.Cut()
-	more := makeCalls(t, second, twoTurns, 2)
-	waitMetric(t, second, "callproc_records_waiting", 2)
+	more := db.callsWhileCut(t, second, 2)
 	db.proxy.Restore()
 	second.shutdown(t)
 	if n := spoolFiles(t, spoolDir); n != 0 {
 		t.Errorf("%d records still on disk after a shutdown with the database back", n)
 	}
-	if calls, turns := db.rows(t, append(ids, more...)); calls != 4 || turns != 8 {
-		t.Fatalf("after the second shutdown: %d calls and %d turns, want 4 and 8", calls, turns)
-	}
+	db.wantRows(t, "after the second shutdown", append(ids, more...), 4, 8)
 }
 
 // apiRequest makes an HTTP request to p and returns the status and body.
@@ -449,14 +449,7 @@ func TestCallGoesOnWhileRedisIsDown(t *testing.T) {
 		url.Values{"uuid": {id.String()}, "caller": {"+79161234567"}}, false); code != http.StatusCreated {
 		t.Fatalf("register: %d %s", code, body)
 	}
-	sc, err := callsim.Parse([]byte(`
-steps:
-  - expect: "Чем могу помочь"
-  - say: "Сколько стоит хранение колёс?"
-  - expect: "хранение комплекта шин"
-  - say: "До свидания"
-  - expect_hangup: true
-`))
+	sc, err := callsim.Parse([]byte(twoTurns))
 	if err != nil {
 		t.Fatal(err)
 	}

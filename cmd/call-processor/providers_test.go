@@ -22,27 +22,6 @@ import (
 	"github.com/tirevoice/assistant/internal/tts/google/ttstest"
 )
 
-// playFile runs one scenario file against p and fails the test if it fails.
-func playFile(t *testing.T, p *processor, path string) *callsim.Result {
-	t.Helper()
-	sc, err := callsim.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	res, err := callsim.Run(context.Background(), sc, callsim.Options{
-		Addr: p.audiosocket, Out: &out, API: "http://" + p.http, APIToken: apiToken,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("transcript:\n%s", out.String())
-	if !res.Passed {
-		t.Fatalf("%s failed: %s", sc.Name, res.Failure)
-	}
-	return res
-}
-
 // TestTireSearchWithGoogle runs the tire-search scenario with the Google
 // speech providers, the real client libraries talking to local fake gRPC
 // servers that speak the mock speech codec.
@@ -109,7 +88,7 @@ steps:
 			if err != nil || !res.Passed {
 				t.Fatalf("no apology: %v %+v", err, res)
 			}
-			line := p.logs.find(t, "call ended", nil)
+			line := p.logs.Find(t, "call ended", nil)
 			rec := getCall(t, p, line["call_id"].(string))
 			if !strings.Contains(string(rec), `"failure":"`+tt.provider+`"`) {
 				t.Errorf("call record does not name %s: %s", tt.provider, rec)

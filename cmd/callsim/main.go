@@ -1,14 +1,19 @@
 // Command callsim plays the part of Asterisk and a caller against
 // call-processor: it runs a scripted conversation over AudioSocket and
-// checks what the bot said (docs/scenarios.md).
+// checks what the bot said (docs/scenarios.md). Its load mode plays the
+// same scenario as many calls at once and reports latency percentiles.
 //
 // Usage:
 //
 //	callsim run --addr HOST:PORT --scenario FILE.yaml [--uuid UUID] [--quiet]
 //	            [--api http://HOST:PORT --api-token TOKEN]
+//	callsim load --addr HOST:PORT --scenario FILE.yaml --calls N --concurrency C
+//	            [--ramp DURATION] [--duration D] [--api URL --api-token T] [--json]
 //
-// Exit status: 0 when every expectation held, 1 when one failed (named in
-// the output), 2 for bad usage or a call that could not be made.
+// Exit status of run: 0 when every expectation held, 1 when one failed
+// (named in the output), 2 for bad usage or a call that could not be made.
+// Of load: 0 when every call passed, 1 when any failed, errored or was cut
+// short by Ctrl-C (the report is printed all the same), 2 for bad usage.
 package main
 
 import (
@@ -33,21 +38,47 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	switch {
-	case err == nil:
-	case errors.Is(err, errFailed):
-		os.Exit(1)
-	default:
+	code := exitCode(err)
+	if code == 2 {
 		fmt.Fprintln(os.Stderr, "callsim:", err)
-		os.Exit(2)
 	}
+	os.Exit(code)
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "run" {
-		fmt.Fprintln(stderr, "usage: callsim run --addr HOST:PORT --scenario FILE.yaml [--uuid UUID] [--quiet] [--api URL --api-token TOKEN]")
-		return errors.New("want the run command")
+// exitCode is 0 for success, 1 for a failed scenario or load, 2 for bad
+// usage or a call that could not be made.
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errFailed):
+		return 1
 	}
+	return 2
+}
+
+const usage = `usage:
+  callsim run --addr HOST:PORT --scenario FILE.yaml [--uuid UUID] [--quiet] [--api URL --api-token TOKEN]
+  callsim load --addr HOST:PORT --scenario FILE.yaml --calls N --concurrency C [--ramp DURATION] [--duration D]
+               [--api URL --api-token TOKEN] [--json]`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := ""
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "run":
+		return runOne(ctx, args[1:], stdout, stderr)
+	case "load":
+		return runLoad(ctx, args[1:], stdout, stderr)
+	}
+	fmt.Fprintln(stderr, usage)
+	return errors.New("want the run or load command")
+}
+
+// runOne plays one call with its transcript.
+func runOne(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("callsim run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:9092", "call-processor AudioSocket address")
@@ -56,7 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	quiet := fs.Bool("quiet", false, "print only the verdict")
 	apiAddr := fs.String("api", "", "call-processor HTTP address, e.g. http://127.0.0.1:8080, for scenarios that check the call record")
 	apiToken := fs.String("api-token", os.Getenv("CALLSIM_API_TOKEN"), "bearer token of the call-processor API (default $CALLSIM_API_TOKEN)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *path == "" {

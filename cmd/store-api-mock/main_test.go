@@ -2,76 +2,21 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/tirevoice/assistant/internal/logtest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// logLines collects the program's JSON log lines and wakes waiters.
-type logLines struct {
-	mu    sync.Mutex
-	lines []map[string]any
-	raw   strings.Builder
-	added chan struct{}
-}
-
-func newLogLines() *logLines { return &logLines{added: make(chan struct{}, 1)} }
-
-func (l *logLines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.raw.Write(p)
-	for _, line := range strings.Split(strings.TrimSpace(string(p)), "\n") {
-		var m map[string]any
-		if json.Unmarshal([]byte(line), &m) == nil {
-			l.lines = append(l.lines, m)
-		}
-	}
-	select {
-	case l.added <- struct{}{}:
-	default:
-	}
-	return len(p), nil
-}
-
-// find waits up to 10 s for a line with msg.
-func (l *logLines) find(t *testing.T, msg string) map[string]any {
-	t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		l.mu.Lock()
-		for _, line := range l.lines {
-			if line["msg"] == msg {
-				l.mu.Unlock()
-				return line
-			}
-		}
-		raw := l.raw.String()
-		l.mu.Unlock()
-		select {
-		case <-l.added:
-		case <-deadline:
-			t.Fatalf("no log line %q; log:\n%s", msg, raw)
-		}
-	}
-}
-
-func (l *logLines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.raw.String()
-}
 
 func envOf(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
@@ -79,17 +24,17 @@ func envOf(m map[string]string) func(string) string {
 
 // start runs the program on 127.0.0.1:0 and returns its address; the
 // program is stopped, and checked to return nil, at the end of the test.
-func start(t *testing.T, env map[string]string) (string, *logLines) {
+func start(t *testing.T, env map[string]string) (string, *logtest.Lines) {
 	t.Helper()
 	all := map[string]string{"STORE_API_ADDR": "127.0.0.1:0", "LOG_LEVEL": "debug"}
 	for k, v := range env {
 		all[k] = v
 	}
-	logs := newLogLines()
+	logs := &logtest.Lines{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, nil, envOf(all), logs, logs) }()
-	started := logs.find(t, "store-api-mock started")
+	started := logs.Find(t, "store-api-mock started", nil)
 	t.Cleanup(func() {
 		cancel() // as SIGTERM does
 		select {
@@ -100,7 +45,7 @@ func start(t *testing.T, env map[string]string) (string, *logLines) {
 		case <-time.After(10 * time.Second):
 			t.Error("run did not return after cancel")
 		}
-		logs.find(t, "store-api-mock stopped")
+		logs.Find(t, "store-api-mock stopped", nil)
 		http.DefaultClient.CloseIdleConnections()
 	})
 	return started["addr"].(string), logs
@@ -127,14 +72,14 @@ func TestRunServesAndStops(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("orders: %d", resp.StatusCode)
 	}
-	line := logs.find(t, "request")
+	line := logs.Find(t, "request", nil)
 	if line["path"] != "/health" {
 		t.Errorf("request log %v", line)
 	}
 	if strings.Contains(logs.String(), "79161234567") {
 		t.Error("a phone number reached the log")
 	}
-	started := logs.find(t, "store-api-mock started")
+	started := logs.Find(t, "store-api-mock started", nil)
 	if started["data"] != "embedded" || started["tires"].(float64) < 200 {
 		t.Errorf("start-up line %v", started)
 	}
@@ -173,7 +118,7 @@ func TestFixturesFromFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr, logs := start(t, map[string]string{"STORE_API_FIXTURES": path, "STORE_API_TOKEN_FILE": tokenFile})
-	if l := logs.find(t, "store-api-mock started"); l["tires"].(float64) != 1 || l["data"] != path {
+	if l := logs.Find(t, "store-api-mock started", nil); l["tires"].(float64) != 1 || l["data"] != path {
 		t.Errorf("start-up line %v", l)
 	}
 	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/tires/X1", nil)

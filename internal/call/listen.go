@@ -26,6 +26,12 @@ type listener struct {
 	capture  stt.Stream // nil unless the caller is mid-utterance
 	captured int        // frames written to capture
 	heard    bool       // the plain detector has called the capture speech
+
+	// loud counts the consecutive frames, up to the current one, that the
+	// barge-in detector's noise gate passed: while the bot talks the plain
+	// detector does not run, so speech that began in the bot's echo tail
+	// is older than the plain detector knows.
+	loud int
 }
 
 const analysisRate = audio.Rate8k // the rate of VAD and STT
@@ -104,6 +110,11 @@ func (ss *session) onFrame(l *listener, f audio.PCM16) {
 		return
 	}
 	bargeIn := ss.barge.Process(f)
+	if ss.barge.Diagnostics().Speech {
+		l.loud = min(l.loud+1, len(l.preroll))
+	} else {
+		l.loud = 0
+	}
 	if ss.botActive() {
 		// The line carries the bot's echo: only the echo-aware detector
 		// may decide that the caller speaks.
@@ -131,10 +142,12 @@ func (ss *session) onFrame(l *listener, f audio.PCM16) {
 		return
 	}
 	if l.detect(ss.barge, f) == vad.SpeechStart {
-		// From a little before the detector's start of speech, so that
-		// the recogniser gets the onset but not the line's earlier noise
-		// (or the tail of the bot's echo).
-		ss.startCapture(l, ss.cfg.startFrames+prerollMargin)
+		// From a little before the start of speech, so that the
+		// recogniser gets the onset but not the line's earlier noise (or
+		// the tail of the bot's echo). The speech may have begun while the
+		// bot's echo tail kept the plain detector asleep: then from where
+		// the line got loud.
+		ss.startCapture(l, max(ss.cfg.startFrames, l.loud)+prerollMargin)
 		ss.emit(event{kind: evSpeechStart, at: time.Now()})
 	}
 }

@@ -244,6 +244,25 @@ func TestCallerTalksRightAfterTheGreeting(t *testing.T) {
 	}
 }
 
+// TestCallerTalksRightAfterAShortGreeting: after a greeting too short for
+// the barge-in detector to learn the line's echo, the caller's first words
+// fall in the bot's echo tail, unseen by the plain detector, which only
+// wakes once the tail is over; the recogniser must still get the whole
+// utterance from its onset.
+func TestCallerTalksRightAfterAShortGreeting(t *testing.T) {
+	tc := startCall(t, func(d *call.Deps) { d.Config.Greeting = "Здравствуйте!" })
+	tc.play(t, `
+steps:
+  - expect: "Здравствуйте"
+  - say: "Хочу записаться на шиномонтаж в Казани."
+  - expect: "^Вы сказали: Хочу записаться на шиномонтаж в Казани.$"
+  - hangup: true
+`)
+	if rec := tc.record(t); len(rec.Turns) != 1 || rec.Turns[0].CallerText != "Хочу записаться на шиномонтаж в Казани." {
+		t.Fatalf("turns = %+v", rec.Turns)
+	}
+}
+
 // slowResponder speaks several long pieces, one at a time, and reports
 // whether its context was cancelled.
 type slowResponder struct {

@@ -243,7 +243,13 @@ func (s *sim) step(ctx context.Context, st *Step) error {
 			if err := s.command(ctx, command{digit: d, done: done}); err != nil {
 				return err
 			}
-			<-done
+			select { // as for speech: the sender stops when the call ends
+			case <-done:
+			case <-s.hungUp:
+				return errHungUp
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
 		return nil
 

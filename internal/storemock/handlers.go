@@ -1,6 +1,7 @@
 package storemock
 
 import (
+	"cmp"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -121,48 +122,57 @@ func noQuery(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-func handleTire(s *state) http.Handler {
+// requiredParam is the query parameter name of an endpoint that takes it
+// alone and requires it; when it is missing the error is a 400 saying
+// missing.
+func requiredParam(r *http.Request, name, missing string) (string, *store.APIError) {
+	v, e := queryParams(r, name)
+	if e != nil {
+		return "", e
+	}
+	if !v.Has(name) {
+		return "", badRequest("%s", missing)
+	}
+	return v.Get(name), nil
+}
+
+// reply answers v with status, or the error e instead if it is not nil.
+func reply(w http.ResponseWriter, status int, v any, e *store.APIError) {
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
+// handleByID answers GET of one record, GET .../{id} with no query, with
+// what find returns for the id.
+func handleByID[T any](find func(id string) (T, *store.APIError)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !noQuery(w, r) {
 			return
 		}
-		t, e := s.tire(r.PathValue("id"))
-		if e != nil {
-			writeError(w, e)
-			return
-		}
-		writeJSON(w, http.StatusOK, t)
+		v, e := find(r.PathValue("id"))
+		reply(w, http.StatusOK, v, e)
 	})
 }
 
-func handleOrder(s *state) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !noQuery(w, r) {
-			return
-		}
-		o, e := s.order(r.PathValue("id"))
-		if e != nil {
-			writeError(w, e)
-			return
-		}
-		writeJSON(w, http.StatusOK, o)
-	})
-}
+// handleTire: GET /api/v1/tires/{id}.
+func handleTire(s *state) http.Handler { return handleByID(s.tire) }
+
+// handleOrder: GET /api/v1/orders/{id}.
+func handleOrder(s *state) http.Handler { return handleByID(s.order) }
 
 // handleOrdersByPhone: GET /api/v1/orders?phone=, newest first; a phone
 // with no orders is an empty list.
 func handleOrdersByPhone(s *state) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v, e := queryParams(r, "phone")
+		v, e := requiredParam(r, "phone", "phone is required")
 		if e != nil {
 			writeError(w, e)
 			return
 		}
-		if !v.Has("phone") {
-			writeError(w, badRequest("phone is required"))
-			return
-		}
-		phone, err := store.NormalizePhone(v.Get("phone"))
+		phone, err := store.NormalizePhone(v)
 		if err != nil {
 			writeError(w, badRequest("phone: want a phone number such as +79161234567 or 8 916 123-45-67"))
 			return
@@ -191,48 +201,53 @@ func checkText(name, v string, required bool, max int) *store.APIError {
 	return nil
 }
 
-// handleCreateOrder: POST /api/v1/orders; 201 with the order.
-func handleCreateOrder(s *state, maxBody int64) http.Handler {
+// handleCreate answers a POST that makes one record: the JSON body,
+// decoded strictly (decodeBody, at most maxBody bytes), goes through check,
+// which reports its first fault or returns it normalized, to create; 201
+// with the record and, if location is not nil, its Location.
+func handleCreate[Req, Rec any](maxBody int64, check func(Req) (Req, *store.APIError), create func(Req) (Rec, *store.APIError), location func(Rec) string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req store.OrderRequest
-		if e := decodeBody(w, r, maxBody, &req); e != nil {
-			writeError(w, e)
-			return
+		var req Req
+		e := decodeBody(w, r, maxBody, &req)
+		if e == nil {
+			req, e = check(req)
 		}
-		phone, err := store.NormalizePhone(req.Phone)
-		switch {
-		case req.TireID == "":
-			writeError(w, badRequest("tire_id is required"))
-			return
-		case req.Quantity < 1 || req.Quantity > maxQuantity:
-			writeError(w, badRequest("quantity %d: want 1 to %d", req.Quantity, maxQuantity))
-			return
-		case err != nil:
-			writeError(w, badRequest("phone %q: want a phone number such as +79161234567", req.Phone))
-			return
-		case req.StationID != "" && req.Address != "":
-			writeError(w, badRequest("give station_id (pickup) or address (delivery), not both"))
-			return
-		}
-		for _, f := range []struct {
-			name, v  string
-			required bool
-			max      int
-		}{{"name", req.Name, true, maxName}, {"address", req.Address, false, maxAddress}} {
-			if e := checkText(f.name, f.v, f.required, f.max); e != nil {
-				writeError(w, e)
-				return
-			}
-		}
-		req.Phone, req.Name, req.Address = phone, strings.TrimSpace(req.Name), strings.TrimSpace(req.Address)
-		o, e := s.createOrder(req)
 		if e != nil {
 			writeError(w, e)
 			return
 		}
-		w.Header().Set("Location", "/api/v1/orders/"+o.ID)
-		writeJSON(w, http.StatusCreated, o)
+		rec, e := create(req)
+		if e == nil && location != nil {
+			w.Header().Set("Location", location(rec))
+		}
+		reply(w, http.StatusCreated, rec, e)
 	})
+}
+
+// checkOrder reports the first fault of an order body and returns it with
+// the phone normalized and the texts trimmed.
+func checkOrder(req store.OrderRequest) (store.OrderRequest, *store.APIError) {
+	phone, err := store.NormalizePhone(req.Phone)
+	switch {
+	case req.TireID == "":
+		return req, badRequest("tire_id is required")
+	case req.Quantity < 1 || req.Quantity > maxQuantity:
+		return req, badRequest("quantity %d: want 1 to %d", req.Quantity, maxQuantity)
+	case err != nil:
+		return req, badRequest("phone %q: want a phone number such as +79161234567", req.Phone)
+	case req.StationID != "" && req.Address != "":
+		return req, badRequest("give station_id (pickup) or address (delivery), not both")
+	}
+	if e := cmp.Or(checkText("name", req.Name, true, maxName), checkText("address", req.Address, false, maxAddress)); e != nil {
+		return req, e
+	}
+	req.Phone, req.Name, req.Address = phone, strings.TrimSpace(req.Name), strings.TrimSpace(req.Address)
+	return req, nil
+}
+
+// handleCreateOrder: POST /api/v1/orders; 201 with the order.
+func handleCreateOrder(s *state, maxBody int64) http.Handler {
+	return handleCreate(maxBody, checkOrder, s.createOrder, func(o store.Order) string { return "/api/v1/orders/" + o.ID })
 }
 
 // handleStations: GET /api/v1/stations[?city=]; an unknown city is an
@@ -256,63 +271,39 @@ func handleStations(s *state) http.Handler {
 // handleSlots: GET /api/v1/stations/{id}/slots?date=YYYY-MM-DD.
 func handleSlots(s *state) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v, e := queryParams(r, "date")
+		date, e := requiredParam(r, "date", "date is required (YYYY-MM-DD)")
 		if e != nil {
 			writeError(w, e)
 			return
 		}
-		if !v.Has("date") {
-			writeError(w, badRequest("date is required (YYYY-MM-DD)"))
-			return
-		}
-		out, e := s.slots(r.PathValue("id"), v.Get("date"))
-		if e != nil {
-			writeError(w, e)
-			return
-		}
-		writeJSON(w, http.StatusOK, out)
+		out, e := s.slots(r.PathValue("id"), date)
+		reply(w, http.StatusOK, out, e)
 	})
+}
+
+// checkBooking reports the first fault of a booking body and returns it
+// with the phone normalized and the texts trimmed.
+func checkBooking(req store.BookingRequest) (store.BookingRequest, *store.APIError) {
+	phone, err := store.NormalizePhone(req.Phone)
+	switch {
+	case req.StationID == "":
+		return req, badRequest("station_id is required")
+	case req.Start == "":
+		return req, badRequest("start is required")
+	case err != nil:
+		return req, badRequest("phone %q: want a phone number such as +79161234567", req.Phone)
+	}
+	if e := cmp.Or(checkText("name", req.Name, true, maxName), checkText("note", req.Note, false, maxNote)); e != nil {
+		return req, e
+	}
+	req.Phone, req.Name, req.Note = phone, strings.TrimSpace(req.Name), strings.TrimSpace(req.Note)
+	return req, nil
 }
 
 // handleBook: POST /api/v1/bookings; 201 with the booking, 409 for a
 // taken slot, 422 for one that cannot be booked.
 func handleBook(s *state, maxBody int64) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req store.BookingRequest
-		if e := decodeBody(w, r, maxBody, &req); e != nil {
-			writeError(w, e)
-			return
-		}
-		phone, err := store.NormalizePhone(req.Phone)
-		switch {
-		case req.StationID == "":
-			writeError(w, badRequest("station_id is required"))
-			return
-		case req.Start == "":
-			writeError(w, badRequest("start is required"))
-			return
-		case err != nil:
-			writeError(w, badRequest("phone %q: want a phone number such as +79161234567", req.Phone))
-			return
-		}
-		for _, f := range []struct {
-			name, v  string
-			required bool
-			max      int
-		}{{"name", req.Name, true, maxName}, {"note", req.Note, false, maxNote}} {
-			if e := checkText(f.name, f.v, f.required, f.max); e != nil {
-				writeError(w, e)
-				return
-			}
-		}
-		req.Phone, req.Name, req.Note = phone, strings.TrimSpace(req.Name), strings.TrimSpace(req.Note)
-		b, e := s.book(req)
-		if e != nil {
-			writeError(w, e)
-			return
-		}
-		writeJSON(w, http.StatusCreated, b)
-	})
+	return handleCreate(maxBody, checkBooking, s.book, nil)
 }
 
 // handleExport: GET /api/v1/admin/data, the whole data set.
@@ -343,9 +334,7 @@ func handleReplace(s *state, log *slog.Logger, maxBody int64) http.Handler {
 			writeError(w, apiError(http.StatusUnprocessableEntity, "invalid_data", "%v", err))
 			return
 		}
-		c := s.replace(d)
-		log.Info("data set replaced", "tires", c.Tires, "orders", c.Orders, "stations", c.Stations, "bookings", c.Bookings)
-		writeJSON(w, http.StatusOK, c)
+		replaceData(w, s, log, "data set replaced", d)
 	})
 }
 
@@ -355,8 +344,13 @@ func handleReset(s *state, log *slog.Logger, initial Dataset) http.Handler {
 		if !noQuery(w, r) {
 			return
 		}
-		c := s.replace(initial)
-		log.Info("data set reset", "tires", c.Tires, "orders", c.Orders, "stations", c.Stations, "bookings", c.Bookings)
-		writeJSON(w, http.StatusOK, c)
+		replaceData(w, s, log, "data set reset", initial)
 	})
+}
+
+// replaceData swaps in d, logs msg with the new counts and answers them.
+func replaceData(w http.ResponseWriter, s *state, log *slog.Logger, msg string, d Dataset) {
+	c := s.replace(d)
+	log.Info(msg, "tires", c.Tires, "orders", c.Orders, "stations", c.Stations, "bookings", c.Bookings)
+	writeJSON(w, http.StatusOK, c)
 }

@@ -21,12 +21,9 @@ import (
 	"cloud.google.com/go/speech/apiv1/speechpb"
 	gax "github.com/googleapis/gax-go/v2"
 	"google.golang.org/api/option"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/status"
 
 	"github.com/tirevoice/assistant/internal/audio"
+	"github.com/tirevoice/assistant/internal/googleapi"
 	"github.com/tirevoice/assistant/internal/stt"
 )
 
@@ -113,18 +110,8 @@ var _ stt.Transcriber = (*Transcriber)(nil)
 // derived from cfg and so override them.
 func New(ctx context.Context, cfg Config, opts ...option.ClientOption) (*Transcriber, error) {
 	cfg = cfg.withDefaults()
-	var all []option.ClientOption
-	if cfg.Endpoint != "" {
-		all = append(all, option.WithEndpoint(cfg.Endpoint))
-	}
-	if cfg.CredentialsFile != "" {
-		all = append(all, option.WithAuthCredentialsFile(option.ServiceAccount, cfg.CredentialsFile))
-	}
-	if cfg.Insecure {
-		all = append(all, option.WithoutAuthentication(),
-			option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())))
-	}
-	client, err := speech.NewClient(ctx, append(all, opts...)...)
+	conn := googleapi.Conn{Endpoint: cfg.Endpoint, CredentialsFile: cfg.CredentialsFile, Insecure: cfg.Insecure}
+	client, err := speech.NewClient(ctx, conn.ClientOptions(opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -198,16 +185,4 @@ func (t *Transcriber) recognitionConfig(rate audio.Rate) *speechpb.StreamingReco
 // openRetry retries opening a gRPC stream once, quickly, when the service is
 // unavailable. The library's default retries for as long as the context
 // lasts, which would turn a refused connection into a Finish timeout.
-func openRetry() gax.CallOption {
-	return gax.WithRetry(func() gax.Retryer { return &unavailableOnce{left: 1} })
-}
-
-type unavailableOnce struct{ left int }
-
-func (r *unavailableOnce) Retry(err error) (time.Duration, bool) {
-	if r.left == 0 || status.Code(err) != codes.Unavailable {
-		return 0, false
-	}
-	r.left--
-	return 100 * time.Millisecond, true
-}
+func openRetry() gax.CallOption { return googleapi.RetryOnce(100 * time.Millisecond) }

@@ -11,13 +11,12 @@ import (
 
 	"cloud.google.com/go/speech/apiv1/speechpb"
 	"go.uber.org/goleak"
-	"google.golang.org/api/option"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/tirevoice/assistant/internal/audio"
+	"github.com/tirevoice/assistant/internal/googleapi/googleapitest"
 	"github.com/tirevoice/assistant/internal/speechcodec"
 	"github.com/tirevoice/assistant/internal/stt"
 	"github.com/tirevoice/assistant/internal/stt/google/speechtest"
@@ -35,19 +34,7 @@ const wait = 10 * time.Second
 // production connects to Google but in plaintext and without credentials.
 func newTranscriber(t *testing.T, srv *speechtest.Server, cfg Config) *Transcriber {
 	t.Helper()
-	tr, err := New(t.Context(), cfg,
-		option.WithEndpoint(srv.Addr),
-		option.WithoutAuthentication(),
-		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := tr.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return tr
+	return googleapitest.Open(t, New, cfg, srv.Addr)
 }
 
 func open(t *testing.T, tr *Transcriber) *Stream {

@@ -17,12 +17,9 @@ import (
 	"cloud.google.com/go/texttospeech/apiv1/texttospeechpb"
 	gax "github.com/googleapis/gax-go/v2"
 	"google.golang.org/api/option"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/status"
 
 	"github.com/tirevoice/assistant/internal/audio"
+	"github.com/tirevoice/assistant/internal/googleapi"
 	"github.com/tirevoice/assistant/internal/tts"
 )
 
@@ -95,18 +92,8 @@ func New(ctx context.Context, cfg Config, opts ...option.ClientOption) (*Synthes
 	if cfg.SpeakingRate < 0.25 || cfg.SpeakingRate > 4 {
 		return nil, fmt.Errorf("%s: speaking rate %g outside 0.25..4", name, cfg.SpeakingRate)
 	}
-	var all []option.ClientOption
-	if cfg.Endpoint != "" {
-		all = append(all, option.WithEndpoint(cfg.Endpoint))
-	}
-	if cfg.CredentialsFile != "" {
-		all = append(all, option.WithAuthCredentialsFile(option.ServiceAccount, cfg.CredentialsFile))
-	}
-	if cfg.Insecure {
-		all = append(all, option.WithoutAuthentication(),
-			option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())))
-	}
-	client, err := texttospeech.NewClient(ctx, append(all, opts...)...)
+	conn := googleapi.Conn{Endpoint: cfg.Endpoint, CredentialsFile: cfg.CredentialsFile, Insecure: cfg.Insecure}
+	client, err := texttospeech.NewClient(ctx, conn.ClientOptions(opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -175,16 +162,4 @@ func (s *Synthesizer) synthesize(ctx context.Context, text string) (audio.PCM16,
 // retryOnce replaces the library's policy (retry Unavailable and
 // DeadlineExceeded with backoff for as long as the context lasts): a phone
 // caller is waiting, and the session has its own retry and apology.
-func retryOnce() gax.CallOption {
-	return gax.WithRetry(func() gax.Retryer { return &unavailableOnce{left: 1} })
-}
-
-type unavailableOnce struct{ left int }
-
-func (r *unavailableOnce) Retry(err error) (time.Duration, bool) {
-	if r.left == 0 || status.Code(err) != codes.Unavailable {
-		return 0, false
-	}
-	r.left--
-	return 50 * time.Millisecond, true
-}
+func retryOnce() gax.CallOption { return googleapi.RetryOnce(50 * time.Millisecond) }

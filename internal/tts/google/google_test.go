@@ -11,13 +11,11 @@ import (
 
 	"cloud.google.com/go/texttospeech/apiv1/texttospeechpb"
 	"go.uber.org/goleak"
-	"google.golang.org/api/option"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/tirevoice/assistant/internal/audio"
+	"github.com/tirevoice/assistant/internal/googleapi/googleapitest"
 	"github.com/tirevoice/assistant/internal/speechcodec"
 	"github.com/tirevoice/assistant/internal/tts/google/ttstest"
 )
@@ -34,19 +32,7 @@ const wait = 10 * time.Second
 // production connects to Google but in plaintext and without credentials.
 func newSynthesizer(t *testing.T, srv *ttstest.Server, cfg Config) *Synthesizer {
 	t.Helper()
-	s, err := New(t.Context(), cfg,
-		option.WithEndpoint(srv.Addr),
-		option.WithoutAuthentication(),
-		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return s
+	return googleapitest.Open(t, New, cfg, srv.Addr)
 }
 
 // heard decodes the mock speech codec, as the caller's ear in these tests.

@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -27,6 +26,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tirevoice/assistant/internal/audio"
+	"github.com/tirevoice/assistant/internal/googleapi/googleapitest"
 	"github.com/tirevoice/assistant/internal/speechcodec"
 )
 
@@ -43,7 +43,6 @@ type Server struct {
 	// the streaming config, has been checked. Nil means Codec.
 	Handler func(*Call) error
 
-	srv     *grpc.Server
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every change of calls
 	calls   []*CallInfo
@@ -63,21 +62,10 @@ type CallInfo struct {
 // to grpc.NewServer.
 func Start(tb testing.TB, opts ...grpc.ServerOption) *Server {
 	tb.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatalf("speechtest: %v", err)
-	}
-	s := &Server{Addr: lis.Addr().String(), srv: grpc.NewServer(opts...), changed: make(chan struct{})}
-	speechpb.RegisterSpeechServer(s.srv, s)
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		_ = s.srv.Serve(lis) // returns nil after Stop
-	}()
-	tb.Cleanup(func() {
-		s.srv.Stop()
-		<-served
-	})
+	srv := grpc.NewServer(opts...)
+	s := &Server{changed: make(chan struct{})}
+	speechpb.RegisterSpeechServer(srv, s)
+	s.Addr = googleapitest.Serve(tb, srv)
 	return s
 }
 

@@ -12,7 +12,6 @@ package ttstest
 import (
 	"context"
 	"encoding/binary"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +24,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tirevoice/assistant/internal/audio"
+	"github.com/tirevoice/assistant/internal/googleapi/googleapitest"
 	"github.com/tirevoice/assistant/internal/speechcodec"
 )
 
@@ -44,7 +44,6 @@ type Server struct {
 	Addr    string  // host:port to give option.WithEndpoint
 	Handler Handler // nil means Codec
 
-	srv   *grpc.Server
 	mu    sync.Mutex
 	calls []Call
 }
@@ -60,21 +59,10 @@ type Call struct {
 // to grpc.NewServer.
 func Start(tb testing.TB, opts ...grpc.ServerOption) *Server {
 	tb.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatalf("ttstest: %v", err)
-	}
-	s := &Server{Addr: lis.Addr().String(), srv: grpc.NewServer(opts...)}
-	texttospeechpb.RegisterTextToSpeechServer(s.srv, s)
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		_ = s.srv.Serve(lis) // returns nil after Stop
-	}()
-	tb.Cleanup(func() {
-		s.srv.Stop()
-		<-served
-	})
+	srv := grpc.NewServer(opts...)
+	s := &Server{}
+	texttospeechpb.RegisterTextToSpeechServer(srv, s)
+	s.Addr = googleapitest.Serve(tb, srv)
 	return s
 }
 
