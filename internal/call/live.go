@@ -147,9 +147,7 @@ func (ss *session) begin() {
 	if ss.conv != nil {
 		return
 	}
-	r := ss.presence.registration()
-	ss.rec.Caller, ss.rec.Called = r.Caller, r.Called
-	ss.conv = ss.svc.deps.Responder.Begin(dialog.Call{ID: ss.rec.ID, Caller: r.Caller})
+	ss.conv = ss.svc.deps.Responder.Begin(dialog.Call{ID: ss.rec.ID, Caller: ss.presence.registration().Caller})
 }
 
 // disposition is where an outcome sends the call.

@@ -2,67 +2,20 @@ package callsim
 
 import (
 	"context"
-	"log/slog"
 	"net"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 
-	"github.com/tirevoice/assistant/internal/audiosocket"
-	"github.com/tirevoice/assistant/internal/call"
-	"github.com/tirevoice/assistant/internal/config"
-	"github.com/tirevoice/assistant/internal/dialog/echo"
-	"github.com/tirevoice/assistant/internal/logtest"
-	"github.com/tirevoice/assistant/internal/metrics"
-	sttmock "github.com/tirevoice/assistant/internal/stt/mock"
-	ttsmock "github.com/tirevoice/assistant/internal/tts/mock"
+	"github.com/tirevoice/assistant/internal/call/calltest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// startProcessor runs the call service with the offline providers and the
-// echo responder behind an AudioSocket server on loopback, as
-// call-processor does, and returns its address. The greeting is short to
-// keep the calls short.
-func startProcessor(t *testing.T) string {
-	t.Helper()
-	cfg, err := config.Load(func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Call.Greeting = "Здравствуйте!"
-	logs := &logtest.Buffer{}
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	svc, err := call.NewService(context.Background(), call.Deps{
-		Config:      cfg.Call,
-		Transcriber: sttmock.Transcriber{},
-		Synthesizer: ttsmock.New(),
-		Responder:   echo.Responder{},
-		Metrics:     metrics.New(prometheus.NewRegistry()),
-		Logger:      log,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &audiosocket.Server{Handler: svc, Logger: log, IdleTimeout: 2 * time.Second}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		if t.Failed() {
-			t.Logf("processor log:\n%s", logs.String())
-		}
-	})
-	return ln.Addr().String()
-}
+// startProcessor serves calls with the echo responder and a short
+// greeting, to keep the calls short, and returns the AudioSocket address.
+func startProcessor(t *testing.T) string { return calltest.Start(t, "Здравствуйте!") }
 
 func parse(t *testing.T, yaml string) *Scenario {
 	t.Helper()
