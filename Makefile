@@ -20,11 +20,10 @@ lint:
 demo:
 	scripts/demo.sh
 
-# One minute per fuzz target; findings land in the package's testdata/fuzz.
+# One minute per fuzz target (scripts/fuzz.sh DURATION PATTERN for others);
+# findings land in the package's testdata/fuzz.
 fuzz:
-	go test ./internal/audiosocket -run '^$$' -fuzz FuzzReader -fuzztime 60s
-	go test ./internal/speechcodec -run '^$$' -fuzz FuzzDecoder -fuzztime 60s
-	go test ./internal/spool -run '^$$' -fuzz FuzzDecode -fuzztime 60s
+	scripts/fuzz.sh 60s
 
 clean:
 	rm -rf bin

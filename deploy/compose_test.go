@@ -627,6 +627,7 @@ func fakeSecret(t *testing.T, name string) string {
 	value := map[string]string{
 		"DATABASE_URL_FILE": "postgres://tirevoice:fake@postgres:5432/tirevoice?sslmode=disable",
 		"REDIS_URL_FILE":    "redis://:fake@redis:6379/0",
+		"API_TOKEN_FILE":    "fake-api-token-as-long-as-production-wants", // at least 32 characters
 	}[name]
 	if value == "" {
 		value = "fake-" + strings.ToLower(name)

@@ -39,6 +39,10 @@ type backends struct {
 	storage   string // for the start-up log
 	state     string
 
+	// checkpoint keeps the record of a call in progress where the next
+	// start finds it if the process dies; nil without a spool.
+	checkpoint func(rec *call.Record)
+
 	run   []func(ctx context.Context) // background work until shutdown
 	close []func(ctx context.Context) // at shutdown, in order
 }
@@ -46,8 +50,10 @@ type backends struct {
 // recentCalls is how many finished calls the in-memory store keeps.
 const recentCalls = 1000
 
-func openBackends(ctx context.Context, cfg config.Config, log *slog.Logger, m *metrics.Metrics) (b *backends, err error) {
-	b = &backends{}
+func openBackends(ctx context.Context, cfg config.Config, log *slog.Logger, m *metrics.Metrics) (_ *backends, err error) {
+	// b is not the named result: `return nil, err` would set that to nil
+	// before the deferred shutdown runs.
+	b := &backends{}
 	defer func() {
 		if err != nil {
 			b.shutdown(context.Background())
@@ -56,7 +62,7 @@ func openBackends(ctx context.Context, cfg config.Config, log *slog.Logger, m *m
 	if err := b.openDatabase(ctx, cfg, log, m); err != nil {
 		return nil, err
 	}
-	if err := b.openRedis(cfg, log, m); err != nil {
+	if err := b.openRedis(ctx, cfg, log, m); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -83,7 +89,7 @@ func (b *backends) openDatabase(ctx context.Context, cfg config.Config, log *slo
 	if d.MigrateOnStart {
 		version, err := migrate(ctx, d.URL, cfg.Environment)
 		if err != nil {
-			return fmt.Errorf("DATABASE_MIGRATE_ON_START: %w", err)
+			return fmt.Errorf("DATABASE_MIGRATE_ON_START: migrating DATABASE_URL: %w", err)
 		}
 		log.Info("database migrated", "version", version)
 	}
@@ -97,8 +103,10 @@ func (b *backends) openDatabase(ctx context.Context, cfg config.Config, log *slo
 	if err != nil {
 		return err
 	}
-	b.searcher = kbFallback{primary: db.KB(), local: kb.NewMemory(shipped), log: log,
-		onError: func() { m.DependencyError.WithLabelValues("database").Inc() }}
+	b.searcher = kb.NewFallback(db.KB(), kb.NewMemory(shipped), kb.FallbackConfig{
+		Timeout: d.CallTimeout, Logger: log,
+		OnError: func() { m.DependencyError.WithLabelValues("database").Inc() },
+	})
 	b.checks = append(b.checks, api.Check{Name: "database", Required: cfg.Requires("database"), Probe: db.Ping})
 
 	sp, err := spool.Open(spool.Config{
@@ -111,6 +119,12 @@ func (b *backends) openDatabase(ctx context.Context, cfg config.Config, log *slo
 	b.record = func(_ context.Context, rec *call.Record) {
 		_ = sp.Put(rec) // a lost record is logged and counted by the spool
 	}
+	b.checkpoint = func(rec *call.Record) {
+		_ = sp.Checkpoint(rec) // logged by the spool; the previous checkpoint stays
+	}
+	// Calls an earlier run was holding when it died count as finished now,
+	// when their records are found.
+	m.Calls.WithLabelValues(metrics.OutcomeInterrupted).Add(float64(sp.Recovered()))
 	b.run = append(b.run, sp.Run)
 	// Flush before the pool closes (close runs in order).
 	b.close = append([]func(context.Context){func(ctx context.Context) {
@@ -124,7 +138,7 @@ func (b *backends) openDatabase(ctx context.Context, cfg config.Config, log *slo
 		b.run = append(b.run, func(ctx context.Context) { retain(ctx, db.Calls(), d.Retention, d.RetentionEvery, log) })
 	}
 	if sp.Len() > 0 {
-		log.Info("call records waiting in the spool from an earlier run", "records", sp.Len())
+		log.Info("call records waiting in the spool from an earlier run", "records", sp.Len(), "interrupted_calls", sp.Recovered())
 	}
 	b.storage = "postgresql, records spooled in " + d.SpoolDir
 	return b.seedKB(ctx, log)
@@ -155,7 +169,7 @@ func (b *backends) seedKB(ctx context.Context, log *slog.Logger) error {
 	return nil
 }
 
-func (b *backends) openRedis(cfg config.Config, log *slog.Logger, m *metrics.Metrics) error {
+func (b *backends) openRedis(ctx context.Context, cfg config.Config, log *slog.Logger, m *metrics.Metrics) error {
 	r := cfg.Redis
 	lc := limits.Config{RequestsPerMinute: cfg.Claude.RequestsPerMinute, TokensPerDay: cfg.Claude.TokensPerDay}
 	local := limits.NewLocal(lc, time.Now)
@@ -164,7 +178,7 @@ func (b *backends) openRedis(cfg config.Config, log *slog.Logger, m *metrics.Met
 		b.state = "in memory, this instance only (no REDIS_URL)"
 		return nil
 	}
-	client, err := live.Dial(r.URL)
+	client, err := live.Dial(r.URL, r.CallTimeout)
 	if err != nil {
 		return fmt.Errorf("REDIS_URL: %w", err)
 	}
@@ -172,10 +186,27 @@ func (b *backends) openRedis(cfg config.Config, log *slog.Logger, m *metrics.Met
 	onError := func() { m.DependencyError.WithLabelValues("redis").Inc() }
 	store := live.NewFallback(live.NewRedis(client, live.RedisOptions{Prefix: r.Prefix}), live.NewMemory(live.MemoryOptions{}), log, onError)
 	b.live = store
+	clearStaleSessions(ctx, store, instanceName(cfg), log)
 	b.limiter = limits.NewShared(limits.NewRedis(client, lc, r.Prefix, time.Now), local, log, onError)
 	b.checks = append(b.checks, api.Check{Name: "redis", Required: cfg.Requires("redis"), Probe: store.Ping})
 	b.state = "redis at " + redisHost(client)
 	return nil
+}
+
+// clearStaleSessions removes from the live state the sessions this
+// instance still holds there: before its first call, they can only be
+// those of a previous run killed mid-call, which would otherwise show as
+// live calls until their TTL.
+func clearStaleSessions(ctx context.Context, store *live.Fallback, instance string, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	n, err := store.ClearInstance(ctx, instance)
+	switch {
+	case err != nil:
+		log.Warn("live sessions of an earlier run not cleared; they expire by themselves", "instance", instance, "err", err)
+	case n > 0:
+		log.Info("live sessions of an earlier run cleared", "instance", instance, "sessions", n)
+	}
 }
 
 // redisHost is the server's address, never the URL (it may hold a password).
@@ -186,26 +217,6 @@ func (b *backends) shutdown(ctx context.Context) {
 		f(ctx)
 	}
 	b.close = nil
-}
-
-// kbFallback searches the knowledge base in PostgreSQL and, when the
-// database cannot answer, in the articles shipped with the binary, so that
-// a caller's question still gets an answer during an outage.
-type kbFallback struct {
-	primary kb.Searcher
-	local   *kb.Memory
-	log     *slog.Logger
-	onError func()
-}
-
-func (s kbFallback) Search(ctx context.Context, query string, limit int) ([]kb.Hit, error) {
-	hits, err := s.primary.Search(ctx, query, limit)
-	if err == nil || errors.Is(err, kb.ErrInvalidLimit) || ctx.Err() != nil {
-		return hits, err
-	}
-	s.onError()
-	s.log.Warn("knowledge base search fell back to the shipped articles", "err", err)
-	return s.local.Search(ctx, query, limit)
 }
 
 // recordSink writes spooled records to PostgreSQL, telling the spool which

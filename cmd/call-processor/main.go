@@ -17,7 +17,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"sync"
@@ -36,6 +35,7 @@ import (
 	"github.com/tirevoice/assistant/internal/dialog/echo"
 	"github.com/tirevoice/assistant/internal/dialog/rules"
 	"github.com/tirevoice/assistant/internal/healthcheck"
+	"github.com/tirevoice/assistant/internal/httpjson"
 	"github.com/tirevoice/assistant/internal/kb"
 	"github.com/tirevoice/assistant/internal/limits"
 	"github.com/tirevoice/assistant/internal/logging"
@@ -107,6 +107,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	openFiles, err := raiseOpenFileLimit()
+	if err != nil {
+		log.Warn("open-file limit not raised", "open_files_limit", openFiles, "err", err)
+	}
+	if need := uint64(cfg.AudioSocket.MaxConns + cfg.HTTP.MaxConns + fdReserve); openFiles < need {
+		log.Warn("open-file limit below what AUDIOSOCKET_MAX_CONNS and HTTP_MAX_CONNS need: raise the hard limit (ulimit -Hn, docker --ulimit nofile)",
+			"open_files_limit", openFiles, "need", need)
+	}
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg)
 
@@ -119,7 +127,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer b.shutdown(context.Background())
-	registry, err := tools.NewRegistry(append(shoptools.Tools(shop, time.Now), kb.Tool(b.searcher))...)
+	registry, err := tools.NewRegistry(append(shoptools.Tools(shop, time.Now, shoptools.CountProofs(m.OrderProofFailures.Inc, m.OrderProofLockouts.Inc)), kb.Tool(b.searcher))...)
 	if err != nil {
 		return err
 	}
@@ -136,6 +144,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Metrics:     m,
 		Logger:      log,
 		Recorder:    b.record,
+		Checkpoint:  b.checkpoint,
 		Live:        b.live,
 		Instance:    instanceName(cfg),
 		Environment: cfg.Environment,
@@ -168,8 +177,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		m.ProtocolErrors.WithLabelValues(reason)
 	}
 	var draining atomic.Bool
-	httpSrv := &http.Server{
-		Handler: api.NewServer(api.Deps{
+	httpLimits := httpjson.Limits{
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
+		MaxHeaderBytes:    cfg.HTTP.MaxHeaderBytes,
+		MaxConns:          cfg.HTTP.MaxConns,
+	}
+	httpSrv := httpLimits.Server(
+		api.NewServer(api.Deps{
 			Logger:       log,
 			Gatherer:     reg,
 			Draining:     &draining,
@@ -181,18 +198,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			APIToken:     cfg.APIToken,
 			Checks:       checks,
 		}),
-		ReadHeaderTimeout: 5 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+		slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	)
 	asSrv := &audiosocket.Server{
-		Handler:      svc,
-		MaxConns:     cfg.AudioSocket.MaxConns,
-		UUIDTimeout:  cfg.AudioSocket.UUIDTimeout,
-		IdleTimeout:  cfg.AudioSocket.IdleTimeout,
-		WriteTimeout: cfg.AudioSocket.WriteTimeout,
-		AllowedNets:  cfg.AudioSocket.AllowedNets,
-		Logger:       log,
-		Observer:     socketObserver{m},
+		Handler:                svc,
+		MaxConns:               cfg.AudioSocket.MaxConns,
+		MaxHandshakes:          cfg.AudioSocket.MaxHandshakes,
+		MaxHandshakesPerSource: cfg.AudioSocket.MaxHandshakesPerSource,
+		UUIDTimeout:            cfg.AudioSocket.UUIDTimeout,
+		IdleTimeout:            cfg.AudioSocket.IdleTimeout,
+		WriteTimeout:           cfg.AudioSocket.WriteTimeout,
+		MaxAudioBurst:          cfg.AudioSocket.MaxAudioBurst,
+		AllowedNets:            cfg.AudioSocket.AllowedNets,
+		Logger:                 log,
+		Observer:               socketObserver{m},
 	}
 
 	log.Info("call-processor started",
@@ -204,6 +223,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		"store_api", cfg.Store.URL,
 		"storage", b.storage,
 		"live_state", b.state,
+		"open_files_limit", openFiles,
 	)
 
 	// Background work (the record spool, retention, dependency checks)
@@ -217,7 +237,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	bg.Go(func() { checkDependencies(bgCtx, checks, dependencyInterval) })
 
 	httpErr := make(chan error, 1)
-	go func() { httpErr <- httpSrv.Serve(httpLn) }()
+	go func() { httpErr <- httpSrv.Serve(httpLimits.Listener(httpLn)) }()
 	// Serve gets a context that outlives ctx: SIGTERM starts a drain, not
 	// an abrupt stop.
 	asErr := make(chan error, 1)
@@ -252,6 +272,32 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	log.Info("call-processor stopped")
 	return runErr
+}
+
+// fdReserve is the file descriptors the process needs beside its
+// AudioSocket and HTTP connections: the listeners, the database and Redis
+// pools, the spool's files, the providers' and the Store API's connections.
+const fdReserve = 128
+
+// raiseOpenFileLimit raises the soft limit on open files to the hard limit
+// and returns the limit in force. Every call and every HTTP connection
+// holds a descriptor, and the usual soft default, 1,024, is below
+// AUDIOSOCKET_MAX_CONNS + HTTP_MAX_CONNS: past it, accepting a call fails.
+// Go's os package already raises it at start-up on Linux; doing it here
+// does not depend on that, and gives the start-up log its figure.
+func raiseOpenFileLimit() (uint64, error) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 0, fmt.Errorf("getrlimit: %w", err)
+	}
+	if lim.Cur < lim.Max {
+		raised := syscall.Rlimit{Cur: lim.Max, Max: lim.Max}
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised); err != nil {
+			return lim.Cur, fmt.Errorf("setrlimit: %w", err)
+		}
+		lim = raised
+	}
+	return lim.Cur, nil
 }
 
 // runSeed is `call-processor seed`.

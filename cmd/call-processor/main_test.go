@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,9 +11,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,11 +26,25 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tirevoice/assistant/internal/callsim"
+	"github.com/tirevoice/assistant/internal/httpjson/httpjsontest"
 	"github.com/tirevoice/assistant/internal/logtest"
+	"github.com/tirevoice/assistant/internal/postgres/pgtest"
 	"github.com/tirevoice/assistant/internal/storemock"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	// The start-up tests run the program itself in a child process (this
+	// binary, with asMain set): its exit status and output are what an
+	// operator, or a container runtime, sees.
+	if os.Getenv(asMain) == "1" {
+		main()
+		os.Exit(0)
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// asMain makes the test binary run main() instead of the tests.
+const asMain = "CALL_PROCESSOR_TEST_RUN_MAIN"
 
 // processor is call-processor running in this test process on port 0,
 // with a Store API mock of its own.
@@ -148,6 +168,121 @@ func TestScenarios(t *testing.T) {
 		// notes); load is the load tool's job, not this test's.
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".yaml"), func(t *testing.T) { playFile(t, p, f) })
 	}
+	p.noNumbersLogged(t)
+}
+
+// noNumbersLogged fails t if p logged a phone number unmasked. The
+// processor logs at debug level in these tests (startProcessor),
+// transcripts included, and callers dictate numbers in some scenarios.
+func (p *processor) noNumbersLogged(t *testing.T) {
+	t.Helper()
+	for _, leak := range unmaskedNumbers(p.logs.String()) {
+		t.Errorf("a phone number reached the log unmasked: %q in %s", leak.number, leak.line)
+	}
+}
+
+// phoneRE is what a phone number looks like in a log line: ten or more
+// digits, optionally after a "+", that only spaces, dashes and brackets
+// separate ("8 916 123 45 67", "+7 (916) 123-45-67", "89161234567").
+// phoneNumbers leaves out what is not one.
+var phoneRE = regexp.MustCompile(`\+?[0-9](?:[\s()-]{0,3}[0-9]){9,}`)
+
+// uuidRE is a call ID: its digits are not a phone number.
+var uuidRE = regexp.MustCompile(`(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+
+// phoneNumbers returns the phone numbers in s: the matches of phoneRE
+// outside UUIDs, but for digits run into a Latin letter or "_" (part of a
+// name such as "Test1234567890"; "%2B79161234567" is a number) and bare
+// runs of more than 15 digits (a sequence number, nanoseconds).
+func phoneNumbers(s string) []string {
+	s = uuidRE.ReplaceAllString(s, "-")
+	var found []string
+	for _, m := range phoneRE.FindAllStringIndex(s, -1) {
+		n, before, after := s[m[0]:m[1]], s[:m[0]], s[m[1]:]
+		encodedPlus := strings.HasSuffix(strings.ToUpper(before), "%2B")
+		bare := len(n) > 15 && strings.Trim(n, "0123456789") == ""
+		if bare || latin(before, len(before)-1) && !encodedPlus || latin(after, 0) {
+			continue
+		}
+		found = append(found, n)
+	}
+	return found
+}
+
+// latin reports whether s[i] is a Latin letter or "_".
+func latin(s string, i int) bool {
+	if i < 0 || i >= len(s) {
+		return false
+	}
+	c := s[i]
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+}
+
+// TestUnmaskedNumbers: the log check finds the numbers a log may leak and
+// nothing else.
+func TestUnmaskedNumbers(t *testing.T) {
+	tests := []struct {
+		name, line string
+		want       []string
+	}{
+		{"dictated", `{"msg":"caller said","text":"мой телефон 8 916 123 45 67."}`, []string{"8 916 123 45 67"}},
+		{"e164 in the message", `{"msg":"booked for +7 (903) 555-12-34"}`, []string{"+7 (903) 555-12-34"}},
+		{"url-encoded in an error", `{"err":"Get \"http://s/orders?phone=%2B79161234567\": EOF"}`, []string{"79161234567"}},
+		{"in a key", `{"89161234567":true}`, []string{"89161234567"}},
+		{"not JSON", "panic: 89161234567\n", []string{"89161234567"}},
+		{"masked", `{"text":"мой телефон 8 *** *** ** 67","caller":"+7********67"}`, nil},
+		{"call id", `{"call_id":"12345678-1234-4234-8234-123456789012"}`, nil},
+		{"durations are numbers", `{"took":12345678901}`, nil},
+		{"a name", `{"data":"/tmp/TestFixtures1234567875/001/data.json"}`, nil},
+		{"a sequence number", `{"file":"00000000000000000042-x.json"}`, nil},
+		{"a time", `{"time":"2026-12-02T05:50:52.791994571Z"}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, l := range unmaskedNumbers(tt.line + "\n") {
+				got = append(got, l.number)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("unmaskedNumbers(%s) = %q, want %q", tt.line, got, tt.want)
+			}
+		})
+	}
+}
+
+type leak struct{ number, line string }
+
+// unmaskedNumbers returns every phone number in the string values of a
+// JSON log (numbers in JSON are durations and counts, not phones). A line
+// that is not JSON is searched whole.
+func unmaskedNumbers(log string) []leak {
+	var leaks []leak
+	var search func(v any, line string)
+	search = func(v any, line string) {
+		switch v := v.(type) {
+		case string:
+			for _, n := range phoneNumbers(v) {
+				leaks = append(leaks, leak{n, line})
+			}
+		case map[string]any:
+			for k, x := range v {
+				search(k, line)
+				search(x, line)
+			}
+		case []any:
+			for _, x := range v {
+				search(x, line)
+			}
+		}
+	}
+	for line := range strings.Lines(log) {
+		var v any
+		if json.Unmarshal([]byte(line), &v) != nil {
+			v = line
+		}
+		search(v, line)
+	}
+	return leaks
 }
 
 // playFile runs one scenario file against p and fails the test if it fails.
@@ -178,6 +313,7 @@ func TestStoreDown(t *testing.T) {
 	dead.Close()
 	p := startProcessor(t, map[string]string{"STORE_API_URL": dead.URL})
 	playFile(t, p, "../../scenarios/faults/store-down.yaml")
+	p.noNumbersLogged(t)
 }
 
 func TestHealthAndReadiness(t *testing.T) {
@@ -302,4 +438,258 @@ steps:
 		t.Fatalf("the call in progress did not finish: %s", res.Failure)
 	}
 	p.logs.Find(t, "call ended", func(l map[string]any) bool { return l["outcome"] == "completed" })
+}
+
+// secretPassword is the password in the URLs of the start-up tests: no
+// output may show it.
+const secretPassword = "s3cret-pw"
+
+// child is the program run in a child process by startChild.
+type child struct {
+	cmd    *exec.Cmd
+	stdout *bufio.Scanner
+	stderr *strings.Builder
+}
+
+// startChild runs main() in a child process with only env (on loopback,
+// ENVIRONMENT=test), in a directory of its own; shell, if not empty, is a
+// sh command line that runs first and then execs the program. The child
+// is killed if it still runs when the test ends.
+func startChild(t *testing.T, env map[string]string, shell string) *child {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmd *exec.Cmd
+	if shell == "" {
+		cmd = exec.CommandContext(ctx, self)
+	} else {
+		cmd = exec.CommandContext(ctx, "/bin/sh", "-c", shell+` && exec "$0"`, self)
+	}
+	cmd.Dir = t.TempDir()
+	cmd.Env = []string{asMain + "=1", "HTTP_ADDR=127.0.0.1:0", "AUDIOSOCKET_ADDR=127.0.0.1:0", "ENVIRONMENT=test", "DRAIN_TIMEOUT=1s"}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd: cmd, stdout: bufio.NewScanner(out), stderr: &strings.Builder{}}
+	c.stdout.Buffer(nil, 1<<20)
+	cmd.Stderr = c.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	return c
+}
+
+// wait reads the rest of the child's output and returns its exit status
+// and everything it wrote.
+func (c *child) wait(t *testing.T) (int, string) {
+	t.Helper()
+	var out strings.Builder
+	for c.stdout.Scan() {
+		out.WriteString(c.stdout.Text() + "\n")
+	}
+	err := c.cmd.Wait()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatal(err)
+	}
+	return c.cmd.ProcessState.ExitCode(), out.String() + c.stderr.String()
+}
+
+// closedPort is a loopback address where nothing listens.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// TestStartupFailures: a backend that cannot be opened stops start-up
+// with exit status 1 and a message that names the variable, never a
+// panic, and never shows the password in a URL.
+func TestStartupFailures(t *testing.T) {
+	notAFile := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notAFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := secretPassword
+	if pw, ok := u.User.Password(); ok {
+		secret = pw // the server checks it
+	} else {
+		u.User = url.UserPassword(u.User.Username(), secret) // trust authentication ignores it
+	}
+	reachable := u.String()
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string // in the message on stderr
+	}{
+		{"database URL with a bad port",
+			map[string]string{"DATABASE_URL": "postgres://tirevoice:" + secret + "@127.0.0.1:notaport/tirevoice"},
+			[]string{"DATABASE_URL"}},
+		{"redis URL with a bad database",
+			map[string]string{"REDIS_URL": "redis://:" + secret + "@127.0.0.1:6379/notanumber"},
+			[]string{"REDIS_URL"}},
+		{"unwritable spool directory",
+			map[string]string{"DATABASE_URL": reachable, "RECORD_SPOOL_DIR": filepath.Join(notAFile, "spool")},
+			[]string{"RECORD_SPOOL_DIR"}},
+		{"database down with migrations at start-up",
+			map[string]string{"DATABASE_URL": "postgres://tirevoice:" + secret + "@" + closedPort(t) + "/tirevoice", "DATABASE_MIGRATE_ON_START": "true"},
+			[]string{"DATABASE_MIGRATE_ON_START", "DATABASE_URL"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out := startChild(t, tt.env, "").wait(t)
+			if code != 1 {
+				t.Errorf("exit status %d, want 1", code)
+			}
+			for _, bad := range []string{"panic", "goroutine ", "SIGSEGV"} {
+				if strings.Contains(out, bad) {
+					t.Errorf("output shows %q", bad)
+				}
+			}
+			if strings.Contains(out, secret) {
+				t.Errorf("output shows the password")
+			}
+			msg := ""
+			for line := range strings.Lines(out) {
+				if strings.HasPrefix(line, "call-processor: ") {
+					msg = line
+				}
+			}
+			for _, name := range tt.want {
+				if !strings.Contains(msg, name) {
+					t.Errorf("message %q does not name %s", msg, name)
+				}
+			}
+			if t.Failed() {
+				t.Logf("output:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestOpenFileLimit: started with a soft open-file limit of a quarter of
+// a hard one of 1024 (the usual default), the program runs with the hard
+// limit, says so in its start-up line, and warns that it is below what the
+// connection limits need; it stops cleanly on SIGTERM.
+func TestOpenFileLimit(t *testing.T) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	hard := min(lim.Max, 1024) // lowering the hard limit needs no privilege, raising it does
+	c := startChild(t, nil, fmt.Sprintf("ulimit -S -n %d && ulimit -H -n %d", hard/4, hard))
+	var warned bool
+	var started map[string]any
+	for started == nil && c.stdout.Scan() {
+		var line map[string]any
+		if json.Unmarshal(c.stdout.Bytes(), &line) != nil {
+			continue
+		}
+		switch line["msg"] {
+		case "call-processor started":
+			started = line
+		default:
+			if strings.HasPrefix(fmt.Sprint(line["msg"]), "open-file limit below") {
+				warned = true
+			}
+		}
+	}
+	if started == nil {
+		code, out := c.wait(t)
+		t.Fatalf("no start-up line; exit %d, output:\n%s", code, out)
+	}
+	if got := started["open_files_limit"]; got != float64(hard) {
+		t.Errorf("open_files_limit = %v, want %d (the hard limit)", got, hard)
+	}
+	if !warned {
+		t.Errorf("no warning that %d open files is below AUDIOSOCKET_MAX_CONNS + HTTP_MAX_CONNS", hard)
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := c.wait(t); code != 0 {
+		t.Errorf("exit status %d after SIGTERM, want 0; output:\n%s", code, out)
+	}
+}
+
+// TestHTTPLimits: the processor's HTTP server cuts a body trickled in, to
+// the dialplan's endpoint and to one the token guards (sent without it),
+// within HTTP_READ_TIMEOUT; closes a keep-alive connection left idle
+// after HTTP_IDLE_TIMEOUT; and serves at most HTTP_MAX_CONNS connections
+// at once.
+func TestHTTPLimits(t *testing.T) {
+	const readTimeout, idle, maxConns = time.Second, time.Second, 2
+	p := startProcessor(t, map[string]string{
+		"HTTP_READ_HEADER_TIMEOUT": readTimeout.String(), "HTTP_READ_TIMEOUT": readTimeout.String(),
+		"HTTP_IDLE_TIMEOUT": idle.String(), "HTTP_MAX_CONNS": strconv.Itoa(maxConns),
+	})
+	http.DefaultClient.CloseIdleConnections() // waitReady's connection: its place is freed when the server sees it close
+	for _, tt := range []struct {
+		name, path string
+		want       int
+	}{
+		{"dialplan registration", "/api/v1/calls", http.StatusBadRequest},
+		{"no token", "/api/v1/kb/articles", http.StatusUnauthorized},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			took, status := httpjsontest.TrickleBody(t, p.http, http.MethodPost, tt.path, 1024, 50*time.Millisecond, readTimeout+2*time.Second)
+			if took < readTimeout*9/10 || status != tt.want {
+				t.Errorf("closed after %v with %d; want %d after the read timeout %v", took, status, tt.want, readTimeout)
+			}
+		})
+	}
+	if took := httpjsontest.IdleAfterRequest(t, p.http, "/health", idle+2*time.Second); took < idle*9/10 {
+		t.Errorf("idle connection closed after %v, before HTTP_IDLE_TIMEOUT %v", took, idle)
+	}
+
+	var held []net.Conn
+	for range maxConns {
+		c, err := net.Dial("tcp", p.http)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if status := httpjsontest.Get(t, c, bufio.NewReader(c), p.http, "/health", 5*time.Second); status != http.StatusOK {
+			t.Fatalf("connection %d of %d: %d", len(held)+1, maxConns, status)
+		}
+		held = append(held, c)
+	}
+	c, err := net.Dial("tcp", p.http)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	// The held connections stay open for idle after their answers.
+	if status := httpjsontest.Get(t, c, br, p.http, "/health", idle/4); status != 0 {
+		t.Fatalf("a connection over HTTP_MAX_CONNS was served: %d", status)
+	}
+	held[0].Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("the connection over the limit was not served after one closed: %v", err)
+	}
+	resp.Body.Close()
 }

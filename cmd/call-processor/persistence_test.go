@@ -527,3 +527,78 @@ func TestSeedCommand(t *testing.T) {
 		t.Errorf("seeding a test database: %v", err)
 	}
 }
+
+// TestKnowledgeBaseWhileTheDatabaseStalls: PostgreSQL hangs (connections
+// stay open, nothing comes back) rather than going away; a caller's
+// knowledge-base question is answered from the shipped articles within
+// the turn, not with an apology after CALL_TURN_TIMEOUT.
+func TestKnowledgeBaseWhileTheDatabaseStalls(t *testing.T) {
+	db := newDatabase(t)
+	p := startProcessor(t, databaseEnv(db, t.TempDir()))
+	db.proxy.Stall()
+	t.Cleanup(db.proxy.Restore) // before the processor's shutdown, so that its spool drains
+
+	sc, err := callsim.Parse([]byte(`
+steps:
+  - expect: "Чем могу помочь"
+  - say: "Сколько стоит хранение колёс?"
+  - expect: "хранение комплекта шин"
+  - hangup: true
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	res, err := callsim.Run(context.Background(), sc, callsim.Options{Addr: p.audiosocket, Out: &out})
+	if err != nil || !res.Passed {
+		t.Fatalf("knowledge-base question with the database stalled: %v %+v\n%s", err, res, out.String())
+	}
+	// End of speech to the answer's first frame: the 500 ms endpointing,
+	// DATABASE_CALL_TIMEOUT (300 ms) and the rest of the turn, well
+	// within CALL_TURN_TIMEOUT (6 s), whose end brings the apology.
+	latency := res.Turns[0].Latency
+	t.Logf("turn latency with the database stalled: %v", latency)
+	if latency > 3*time.Second {
+		t.Errorf("the answer took %v with the database stalled", latency)
+	}
+	if n := metricValue(t, p.http, `callproc_dependency_errors_total{dependency="database"}`); n == 0 {
+		t.Error("the stalled search was not counted as a database error")
+	}
+}
+
+// TestCallWhileRedisStalls: Redis hangs (connections open, nothing
+// answered) from before the call: the call is greeted within its budget,
+// goes through its turns, and "what next" is answered from the instance's
+// memory, each Redis operation costing at most REDIS_CALL_TIMEOUT.
+func TestCallWhileRedisStalls(t *testing.T) {
+	_, prefix := redistest.New(t)
+	proxy := redistest.Proxy(t)
+	const callTimeout = 100 * time.Millisecond // under the client's 500 ms read timeout
+	p := startProcessor(t, map[string]string{"REDIS_URL": "redis://" + proxy.Addr() + "/0", "REDIS_PREFIX": prefix,
+		"REDIS_CALL_TIMEOUT": callTimeout.String()})
+	proxy.Stall()
+	t.Cleanup(proxy.Restore) // before the processor's shutdown
+
+	id := uuid.New()
+	var out strings.Builder
+	res, err := callsim.Run(context.Background(), mustParse(t, twoTurns), callsim.Options{Addr: p.audiosocket, ID: id, Out: &out})
+	if err != nil || !res.Passed {
+		t.Fatalf("call with Redis stalled: %v %+v\n%s", err, res, out.String())
+	}
+	// The budget of the first audio frame (CALL_GREETING_BUDGET).
+	if res.GreetingLatency > 300*time.Millisecond {
+		t.Errorf("greeting after %v with Redis stalled", res.GreetingLatency)
+	}
+	// One Redis read, then the instance's memory; the margin is for a
+	// loaded machine, and stays under the socket's read timeout.
+	start := time.Now()
+	code, body := apiRequest(t, p, http.MethodGet, "/api/v1/calls/"+id.String()+"/next?field=action", nil, false)
+	took := time.Since(start)
+	t.Logf("greeting after %v, next answered after %v, with Redis stalled", res.GreetingLatency, took)
+	if code != http.StatusOK || strings.TrimSpace(body) != "hangup" || took > callTimeout+300*time.Millisecond {
+		t.Errorf("next with Redis stalled: %d %q after %v", code, body, took)
+	}
+	if n := metricValue(t, p.http, `callproc_dependency_errors_total{dependency="redis"}`); n == 0 {
+		t.Error("no Redis errors counted")
+	}
+}

@@ -32,7 +32,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	concurrency := fs.Int("concurrency", 1, "most calls in progress at once")
 	ramp := fs.Duration("ramp", 0, "spread the first --concurrency starts over this long; starts are at least ramp/concurrency apart (default concurrency × 20ms, at most 5s)")
 	duration := fs.Duration("duration", 0, "stop starting calls after this long, keeping --concurrency in progress until then")
-	apiAddr := fs.String("api", "", "call-processor HTTP address, e.g. http://127.0.0.1:8080, for scenarios that check the call record")
+	apiAddr := fs.String("api", "", "call-processor HTTP address, e.g. http://127.0.0.1:8080, for scenarios that register a caller or check the call record")
 	apiToken := fs.String("api-token", os.Getenv("CALLSIM_API_TOKEN"), "bearer token of the call-processor API (default $CALLSIM_API_TOKEN)")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
 	if err := fs.Parse(args); err != nil {

@@ -85,7 +85,7 @@ func runOne(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	path := fs.String("scenario", "", "scenario file (YAML)")
 	id := fs.String("uuid", "", "call UUID (default: random)")
 	quiet := fs.Bool("quiet", false, "print only the verdict")
-	apiAddr := fs.String("api", "", "call-processor HTTP address, e.g. http://127.0.0.1:8080, for scenarios that check the call record")
+	apiAddr := fs.String("api", "", "call-processor HTTP address, e.g. http://127.0.0.1:8080, for scenarios that register a caller or check the call record")
 	apiToken := fs.String("api-token", os.Getenv("CALLSIM_API_TOKEN"), "bearer token of the call-processor API (default $CALLSIM_API_TOKEN)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -15,7 +15,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -77,24 +76,21 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("STORE_API_ADDR: %w", err)
 	}
-	srv := &http.Server{
-		Handler: storemock.NewServer(storemock.Deps{
+	srv := cfg.HTTP.Server(
+		storemock.NewServer(storemock.Deps{
 			Logger:     log,
 			Token:      cfg.Token,
 			AdminToken: cfg.AdminToken,
 			Data:       data,
 		}),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+		slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	)
 	c := data.Counts()
 	log.Info("store-api-mock started", "addr", ln.Addr().String(), "data", source,
 		"tires", c.Tires, "orders", c.Orders, "stations", c.Stations, "bookings", c.Bookings)
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(cfg.HTTP.Listener(ln)) }()
 	select {
 	case <-ctx.Done():
 	case err := <-errc:

@@ -13,6 +13,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	processorconfig "github.com/tirevoice/assistant/internal/config"
+	"github.com/tirevoice/assistant/internal/httpjson/httpjsontest"
 	"github.com/tirevoice/assistant/internal/logtest"
 )
 
@@ -159,6 +161,11 @@ func TestConfigErrors(t *testing.T) {
 		{"empty token file", nil, map[string]string{"STORE_API_TOKEN_FILE": empty}, "empty"},
 		{"missing fixtures", nil, map[string]string{"STORE_API_FIXTURES": filepath.Join(dir, "none.json")}, "STORE_API_FIXTURES"},
 		{"invalid fixtures", nil, map[string]string{"STORE_API_FIXTURES": badData}, "invalid data set"},
+		{"read timeout", nil, map[string]string{"HTTP_READ_TIMEOUT": "soon"}, "HTTP_READ_TIMEOUT"},
+		{"zero idle timeout", nil, map[string]string{"HTTP_IDLE_TIMEOUT": "0s"}, "HTTP_IDLE_TIMEOUT"},
+		{"read timeout below header timeout", nil, map[string]string{"HTTP_READ_HEADER_TIMEOUT": "20s"}, "HTTP_READ_TIMEOUT"},
+		{"header bytes", nil, map[string]string{"HTTP_MAX_HEADER_BYTES": "lots"}, "HTTP_MAX_HEADER_BYTES"},
+		{"no connections", nil, map[string]string{"HTTP_MAX_CONNS": "0"}, "HTTP_MAX_CONNS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,9 +186,49 @@ func TestConfigCommand(t *testing.T) {
 	if err := run(context.Background(), []string{"config"}, envOf(nil), &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	for _, v := range []string{"STORE_API_ADDR=:8081", "STORE_API_TOKEN=dev-store-token", "STORE_API_ADMIN_TOKEN=dev-store-admin-token", "STORE_API_FIXTURES=", "LOG_LEVEL=info"} {
+	for _, v := range []string{"STORE_API_ADDR=:8081", "STORE_API_TOKEN=dev-store-token", "STORE_API_ADMIN_TOKEN=dev-store-admin-token", "STORE_API_FIXTURES=", "LOG_LEVEL=info", "HTTP_READ_TIMEOUT=10s", "HTTP_MAX_CONNS=512"} {
 		if !strings.Contains(out.String(), v) {
 			t.Errorf("config output lacks %s:\n%s", v, out.String())
 		}
+	}
+}
+
+// TestHTTPLimits: the mock cuts a body trickled in by a client without a
+// token, and closes a keep-alive connection left idle, within its
+// timeouts.
+func TestHTTPLimits(t *testing.T) {
+	const readTimeout, idle = time.Second, 500 * time.Millisecond
+	addr, _ := start(t, map[string]string{
+		"HTTP_READ_HEADER_TIMEOUT": readTimeout.String(), "HTTP_READ_TIMEOUT": readTimeout.String(), "HTTP_IDLE_TIMEOUT": idle.String(),
+	})
+	took, status := httpjsontest.TrickleBody(t, addr, http.MethodPost, "/api/v1/bookings", 1024, 50*time.Millisecond, readTimeout+2*time.Second)
+	if took < readTimeout*9/10 || status != http.StatusUnauthorized {
+		t.Errorf("trickled body: closed after %v with %d; want 401 after the read timeout %v", took, status, readTimeout)
+	}
+	if took := httpjsontest.IdleAfterRequest(t, addr, "/health", idle+2*time.Second); took < idle*9/10 {
+		t.Errorf("idle connection closed after %v, before HTTP_IDLE_TIMEOUT %v", took, idle)
+	}
+}
+
+// TestSharedVariables: the variables the mock shares with call-processor
+// have the same defaults, as .env.example lists them once.
+func TestSharedVariables(t *testing.T) {
+	processor := map[string]string{}
+	for _, v := range processorconfig.Vars() {
+		processor[v.Name] = v.Default
+	}
+	shared := 0
+	for _, v := range vars {
+		def, ok := processor[v.name]
+		if !ok {
+			continue
+		}
+		shared++
+		if def != v.def {
+			t.Errorf("%s: default %q here, %q in call-processor", v.name, v.def, def)
+		}
+	}
+	if shared < 8 { // LOG_LEVEL, STORE_API_TOKEN, STORE_API_ADMIN_TOKEN and the HTTP limits
+		t.Errorf("only %d variables shared with call-processor", shared)
 	}
 }

@@ -58,10 +58,14 @@ func BenchmarkWriterWriteAudio(b *testing.B) {
 // Conn and the client. The call ends, and the server stops, when b ends.
 func benchCall(b *testing.B) (*audiosocket.Conn, *audiosocket.Client) {
 	conns := make(chan *audiosocket.Conn, 1)
-	h := serve(b, &audiosocket.Server{Handler: audiosocket.HandlerFunc(func(ctx context.Context, c *audiosocket.Conn) {
-		conns <- c
-		<-ctx.Done()
-	})})
+	h := serve(b, &audiosocket.Server{
+		// The benchmarks send at wire speed, which a call is not allowed to.
+		MaxAudioBurst: -1,
+		Handler: audiosocket.HandlerFunc(func(ctx context.Context, c *audiosocket.Conn) {
+			conns <- c
+			<-ctx.Done()
+		}),
+	})
 	client := dial(b, h.addr)
 	c := recv(b, conns)
 	b.Cleanup(func() { _ = c.Hangup() }) // before the server's cleanup: ends the handler

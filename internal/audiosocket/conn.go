@@ -1,11 +1,13 @@
 package audiosocket
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -37,6 +39,27 @@ type Conn struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
+	pace pace // used by ReadFrame only
+
+	// Admission, guarded by the Server's mu: the remote address, and while
+	// the UUID frame is awaited, this Conn's places in the Server's queues
+	// of waiting connections.
+	src        netip.Addr
+	seq        uint64    // admission order
+	admittedAt time.Time // monotonic
+	waiting    *list.Element
+	waitingSrc *list.Element
+	inCall     bool // past the handshake, counted against MaxConns
+
+	uuidRead atomic.Bool // the handshake has read the UUID frame
+
+	// Eviction: the Server sets evictCause, then evicted, then moves the
+	// read deadline into the past, so that the handshake's read stops and
+	// reports the cause. It does not end the call's context: a UUID frame
+	// read before the eviction took effect still makes a call.
+	evicted    atomic.Bool
+	evictCause error
+
 	wmu    sync.Mutex // serialises writes: a frame must go out whole
 	wr     *Writer
 	werr   error // first write failure, sticky; guarded by wmu
@@ -45,7 +68,7 @@ type Conn struct {
 	closed atomic.Bool
 }
 
-func newConn(parent context.Context, nc net.Conn, maxPayload int, idle, write time.Duration) *Conn {
+func newConn(parent context.Context, nc net.Conn, maxPayload int, idle, write, burst time.Duration) *Conn {
 	ctx, cancel := context.WithCancelCause(parent)
 	return &Conn{
 		nc:           nc,
@@ -55,6 +78,7 @@ func newConn(parent context.Context, nc net.Conn, maxPayload int, idle, write ti
 		writeTimeout: write,
 		ctx:          ctx,
 		cancel:       cancel,
+		pace:         pace{burst: burst},
 	}
 }
 
@@ -78,8 +102,11 @@ func (c *Conn) String() string {
 // frame. A hangup frame, an error frame, the end of the stream, a protocol
 // violation or the idle timeout is terminal: ReadFrame ends the call with
 // that error as the context's cause and returns it (ErrHangup, a
-// *PeerError, ErrIdleTimeout, a protocol sentinel). Once the call's context
-// is done, ReadFrame returns its cause at once.
+// *PeerError, ErrIdleTimeout, a protocol sentinel). So is a frame that
+// arrives faster than real time beyond the server's MaxAudioBurst
+// (ErrTooFast): bunching after a network stall and gaps of silence
+// suppression are fine, a peer that keeps sending ahead of the clock is not.
+// Once the call's context is done, ReadFrame returns its cause at once.
 //
 // ReadFrame must not be called from more than one goroutine at a time.
 func (c *Conn) ReadFrame() (Frame, error) {
@@ -102,7 +129,9 @@ func (c *Conn) ReadFrame() (Frame, error) {
 	case KindError:
 		err = &PeerError{Code: f.Payload[0]}
 	default:
-		return f, nil
+		if err = c.pace.admit(time.Now(), audioDuration(f.Kind, f.Payload)); err == nil {
+			return f, nil
+		}
 	}
 	c.end(err)
 	return Frame{}, err
@@ -111,12 +140,20 @@ func (c *Conn) ReadFrame() (Frame, error) {
 // handshake reads the first frame, which must be a valid UUID frame, within
 // timeout.
 func (c *Conn) handshake(timeout time.Duration) error {
+	// Deadline first, then the checks: an eviction or end() that these
+	// checks miss moves the deadline after ours.
 	_ = c.nc.SetReadDeadline(time.Now().Add(timeout))
 	if c.ctx.Err() != nil {
 		return context.Cause(c.ctx)
 	}
+	if c.evicted.Load() {
+		c.end(c.evictCause)
+		return context.Cause(c.ctx)
+	}
 	f, err := c.rd.ReadFrame()
 	switch {
+	case err != nil && c.evicted.Load() && errors.Is(err, os.ErrDeadlineExceeded):
+		err = c.evictCause
 	case err != nil:
 		err = c.readError(err, fmt.Errorf("%w: none within %v", ErrUUIDTimeout, timeout))
 		if errors.Is(err, ErrHangup) {
@@ -132,6 +169,10 @@ func (c *Conn) handshake(timeout time.Duration) error {
 		return context.Cause(c.ctx)
 	}
 	c.id = uuid.UUID(f.Payload)
+	c.uuidRead.Store(true)
+	// Real time starts with the call: what the peer sends from here on is
+	// measured against the clock.
+	c.pace.start = time.Now()
 	return nil
 }
 
@@ -150,14 +191,15 @@ func (c *Conn) readError(err, timeout error) error {
 
 // ioError maps errors of the socket that mean the peer went away to
 // ErrHangup: Asterisk hangs up by closing, and a close that races with our
-// writes shows up as a reset or a broken pipe rather than EOF.
+// writes shows up as a reset or a broken pipe rather than EOF (or, on an
+// in-memory net.Pipe, as io.ErrClosedPipe).
 func ioError(err error) error {
 	switch {
 	case errors.Is(err, net.ErrClosed):
 		return fmt.Errorf("%w: %w", ErrClosed, err)
 	case errors.Is(err, io.EOF):
 		return fmt.Errorf("%w: peer closed the connection", ErrHangup)
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.ErrClosedPipe):
 		return fmt.Errorf("%w: peer closed the connection: %w", ErrHangup, err)
 	}
 	return err
@@ -255,6 +297,23 @@ func (c *Conn) Close() error {
 // blocked in another goroutine so that it reports the cause promptly.
 func (c *Conn) end(cause error) {
 	c.cancel(cause)
+	_ = c.nc.SetReadDeadline(time.Unix(1, 0)) // in the past: wakes a blocked read
+}
+
+// identified reports whether the peer has sent its UUID frame: read by the
+// handshake already, or whole in the socket, waiting for it. Such a
+// connection is about to become a call (or be refused at MaxConns); it is
+// never evicted to make room for another.
+func (c *Conn) identified() bool {
+	return c.uuidRead.Load() || uuidWaiting(c.nc)
+}
+
+// evict stops the handshake's read, which then ends the connection with
+// cause, unless it has read the UUID frame already. It must be called once,
+// under the Server's mu.
+func (c *Conn) evict(cause error) {
+	c.evictCause = cause
+	c.evicted.Store(true)
 	_ = c.nc.SetReadDeadline(time.Unix(1, 0)) // in the past: wakes a blocked read
 }
 

@@ -56,12 +56,20 @@ var (
 	ErrShutdown = errors.New("audiosocket: server shutting down")
 	// ErrClosed: the connection was closed on this side.
 	ErrClosed = errors.New("audiosocket: connection closed")
+	// ErrTooFast: the peer sent audio, or frames, faster than real time
+	// beyond the server's MaxAudioBurst: a broken or hostile peer that would
+	// otherwise keep a core busy.
+	ErrTooFast = errors.New("audiosocket: frames faster than real time")
 )
 
 // Refusals and failures of the server itself, counted like protocol errors.
 var (
 	// ErrConnLimit: the server was at MaxConns and closed a new connection.
 	ErrConnLimit = errors.New("audiosocket: connection limit reached")
+	// ErrHandshakeLimit: the server had MaxHandshakes connections waiting
+	// for their UUID frame (or MaxHandshakesPerSource from one address) and
+	// closed the oldest to make room for a new one.
+	ErrHandshakeLimit = errors.New("audiosocket: too many connections waiting for their UUID frame")
 	// ErrNotAllowed: the remote address is outside the server's AllowedNets.
 	ErrNotAllowed = errors.New("audiosocket: remote address not allowed")
 	// ErrHandlerPanic: the handler panicked; the server recovered and closed
@@ -117,8 +125,12 @@ func Reason(err error) string {
 		return "idle_timeout"
 	case errors.Is(err, ErrWriteTimeout):
 		return "write_timeout"
+	case errors.Is(err, ErrTooFast):
+		return "too_fast"
 	case errors.Is(err, ErrConnLimit):
 		return "conn_limit"
+	case errors.Is(err, ErrHandshakeLimit):
+		return "handshake_limit"
 	case errors.Is(err, ErrNotAllowed):
 		return "not_allowed"
 	case errors.Is(err, ErrHandlerPanic):

@@ -1,6 +1,7 @@
 package audiosocket
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/tirevoice/assistant/internal/logging"
 )
 
 // Handler serves one call. ServeCall runs in its own goroutine; the call
@@ -40,24 +43,53 @@ const (
 	DefaultWriteTimeout = 1 * time.Second
 )
 
+// logEvery is how often the Server writes a warning of one reason (a refused
+// or evicted connection, a failed handshake); the others are counted by the
+// Observer and their number is reported in the next line.
+const logEvery = time.Second
+
 // Server accepts AudioSocket connections from Asterisk, reads the UUID frame
 // of each and hands the call to Handler. Set the fields before the first
 // Serve and do not change them afterwards. The zero value of each field but
 // Handler is usable.
+//
+// Admission has two budgets. Calls (connections past the UUID frame) are
+// limited by MaxConns; a connection that arrives while the calls are at
+// MaxConns is closed at once. Connections still waiting for their UUID frame
+// have a budget of their own, MaxHandshakes, of which one remote address may
+// hold MaxHandshakesPerSource, so that sockets that connect and say nothing
+// cannot hold the places of calls. When a budget is full, the new
+// connection is admitted and the oldest waiting one that has said nothing
+// (from the address at its cap, or else from the address holding the most
+// places) is closed: Asterisk sends the UUID frame together with the
+// connection, so a real call waits for it for a round trip and a silent
+// socket is the one that has waited longest. Refusing the newest instead
+// would let a peer shut out every call with MaxHandshakes sockets per
+// UUIDTimeout. Evicting the oldest, a flood can push out a caller's
+// connection only by outpacing its round trip (see handshakeGrace) from
+// more addresses than the budget holds, or from the caller's own.
 type Server struct {
-	Handler      Handler
-	MaxConns     int            // admitted connections at once, handshaking or in a call; 0 = unlimited
-	UUIDTimeout  time.Duration  // to receive the first frame; default 2 s
-	IdleTimeout  time.Duration  // per ReadFrame; Asterisk sends every 20 ms; default 5 s
-	WriteTimeout time.Duration  // per frame written; default 1 s
-	MaxPayload   int            // largest payload read, bytes; default DefaultMaxPayload (16 KiB)
-	AllowedNets  []netip.Prefix // remote networks allowed to connect (the Asterisk hosts); empty = all
-	Logger       *slog.Logger   // default: discard
-	Observer     Observer       // default: NopObserver
+	Handler                Handler
+	MaxConns               int            // calls at once (past the UUID frame); 0 = unlimited
+	MaxHandshakes          int            // connections waiting for their UUID frame at once, apart from calls; 0 = unlimited
+	MaxHandshakesPerSource int            // of those, from one remote IP address; 0 = unlimited
+	UUIDTimeout            time.Duration  // to receive the first frame; default 2 s
+	IdleTimeout            time.Duration  // per ReadFrame; Asterisk sends every 20 ms; default 5 s
+	WriteTimeout           time.Duration  // per frame written; default 1 s
+	MaxAudioBurst          time.Duration  // how far a call's audio may run ahead of real time; default DefaultMaxAudioBurst (2 s); < 0 = no limit
+	MaxPayload             int            // largest payload read, bytes; default DefaultMaxPayload (16 KiB)
+	AllowedNets            []netip.Prefix // remote networks allowed to connect (the Asterisk hosts); empty = all
+	Logger                 *slog.Logger   // default: discard
+	Observer               Observer       // default: NopObserver
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
-	conns     map[*Conn]struct{}
+	conns     map[*Conn]struct{} // admitted: waiting for the UUID frame or in a call
+	calls     int                // conns past the UUID frame
+	waiting   list.List          // of *Conn waiting for their UUID frame, oldest first
+	bySource  map[netip.Addr]*list.List
+	admitted  uint64 // connections admitted so far: the next Conn.seq
+	logLimits map[string]*logging.Limiter
 	idle      chan struct{} // closed whenever conns is empty
 	stopping  bool
 	stop      chan struct{} // closed when shutdown begins
@@ -114,7 +146,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // Active is the number of admitted connections: calls, and connections
-// still in the UUID handshake.
+// still waiting for their UUID frame.
 func (s *Server) Active() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -154,7 +186,8 @@ func (s *Server) acceptLoop(base context.Context, ln net.Listener) error {
 // be served, so that a flood of refused connections costs no more than the
 // accept and the close.
 func (s *Server) admit(base context.Context, nc net.Conn) {
-	if !s.allowed(nc.RemoteAddr()) {
+	ip, known := remoteIP(nc.RemoteAddr())
+	if !s.allowed(ip, known) {
 		s.refuse(nc, fmt.Errorf("%w: %v", ErrNotAllowed, nc.RemoteAddr()))
 		return
 	}
@@ -164,15 +197,21 @@ func (s *Server) admit(base context.Context, nc net.Conn) {
 		s.mu.Unlock()
 		_ = nc.Close()
 		return
-	case s.MaxConns > 0 && len(s.conns) >= s.MaxConns:
+	case s.MaxConns > 0 && s.calls >= s.MaxConns:
 		s.mu.Unlock()
-		s.refuse(nc, fmt.Errorf("%w: %d connections", ErrConnLimit, s.MaxConns))
+		s.refuse(nc, fmt.Errorf("%w: %d calls", ErrConnLimit, s.MaxConns))
 		return
 	}
 	if len(s.conns) == 0 {
 		s.idle = make(chan struct{})
 	}
-	c := newConn(base, nc, s.MaxPayload, orDefault(s.IdleTimeout, DefaultIdleTimeout), orDefault(s.WriteTimeout, DefaultWriteTimeout))
+	c := newConn(base, nc, s.MaxPayload, orDefault(s.IdleTimeout, DefaultIdleTimeout), orDefault(s.WriteTimeout, DefaultWriteTimeout), s.maxAudioBurst())
+	// An address that cannot be read (a listener that is not TCP) is the
+	// zero Addr: all such peers share one source.
+	c.src = ip
+	now := time.Now()
+	s.makeRoom(c.src, now)
+	s.wait(c, now)
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
 
@@ -180,28 +219,185 @@ func (s *Server) admit(base context.Context, nc net.Conn) {
 	go s.serveConn(c)
 }
 
+// Eviction spares a connection while its UUID frame may still be on the
+// way: Asterisk sends it right after connecting, so it arrives within a
+// round trip and the scheduling delays of both ends. Up to
+// hardLimitFactor times a budget, connections younger than handshakeGrace
+// are not closed to make room; past that, the oldest silent ones go
+// whatever their age, so that a flood faster than the grace still has a
+// bound.
+const (
+	handshakeGrace  = 100 * time.Millisecond
+	hardLimitFactor = 4
+)
+
+// makeRoom evicts the waiting connections that must go for one more from
+// src to fit the handshake budgets; their goroutines, woken at once, close
+// them. Only silent connections go: one whose UUID frame has come is about
+// to leave the queue on its own (in a burst of calls the accept loop admits
+// many before their goroutines have read a byte), so when none may go, the
+// new connection is admitted over the budget. Called with mu held.
+func (s *Server) makeRoom(src netip.Addr, now time.Time) {
+	old := now.Add(-handshakeGrace) // admitted at or before: past the grace
+	if limit := s.MaxHandshakesPerSource; limit > 0 {
+		if q := s.bySource[src]; q != nil && q.Len() >= limit {
+			v := oldestSilent(q, old)
+			if v == nil && q.Len() >= hardLimitFactor*limit {
+				v = oldestSilent(q, now)
+			}
+			if v != nil {
+				s.evict(v, fmt.Errorf("%w: %d from %v (the per-source limit)", ErrHandshakeLimit, limit, printable(src)))
+			}
+		}
+	}
+	if limit := s.MaxHandshakes; limit > 0 && s.waiting.Len() >= limit {
+		v := s.victim(old)
+		if v == nil && s.waiting.Len() >= hardLimitFactor*limit {
+			v = s.victim(now)
+		}
+		if v != nil {
+			held := s.bySource[v.src].Len()
+			s.evict(v, fmt.Errorf("%w: %d in all, %d of them from %v", ErrHandshakeLimit, limit, held, printable(v.src)))
+		}
+	}
+}
+
+// victim is the connection to close when the whole budget is full: of those
+// admitted at or before by, the oldest silent one of the source that holds
+// the most places, so that a flood from one address makes room from its own
+// sockets, not from a caller's; else the oldest silent one of any source;
+// nil when there is none. Called with mu held; waiting is not empty.
+func (s *Server) victim(by time.Time) *Conn {
+	var heaviest *list.List
+	for _, q := range s.bySource {
+		if heaviest == nil || q.Len() > heaviest.Len() ||
+			q.Len() == heaviest.Len() && q.Front().Value.(*Conn).seq < heaviest.Front().Value.(*Conn).seq {
+			heaviest = q
+		}
+	}
+	if v := oldestSilent(heaviest, by); v != nil {
+		return v
+	}
+	return oldestSilent(&s.waiting, by)
+}
+
+// oldestSilent is the first connection in q, admitted at or before by, that
+// has not sent its UUID frame, or nil. q is in the order of admission.
+func oldestSilent(q *list.List, by time.Time) *Conn {
+	for e := q.Front(); e != nil; e = e.Next() {
+		c := e.Value.(*Conn)
+		if c.admittedAt.After(by) {
+			return nil // and so are all after it
+		}
+		if !c.identified() {
+			return c
+		}
+	}
+	return nil
+}
+
+// evict takes c out of the waiting queues and stops its handshake; its
+// goroutine closes it and reports cause. Called with mu held.
+func (s *Server) evict(c *Conn, cause error) {
+	s.unwait(c)
+	c.evict(cause)
+}
+
+// wait puts c, admitted at now, at the back of the waiting queues. Called
+// with mu held.
+func (s *Server) wait(c *Conn, now time.Time) {
+	s.admitted++
+	c.seq = s.admitted
+	c.admittedAt = now
+	c.waiting = s.waiting.PushBack(c)
+	q := s.bySource[c.src]
+	if q == nil {
+		q = list.New()
+		s.bySource[c.src] = q
+	}
+	c.waitingSrc = q.PushBack(c)
+}
+
+// unwait takes c out of the waiting queues, if it is in them. Called with
+// mu held.
+func (s *Server) unwait(c *Conn) {
+	if c.waiting == nil {
+		return
+	}
+	s.waiting.Remove(c.waiting)
+	q := s.bySource[c.src]
+	q.Remove(c.waitingSrc)
+	if q.Len() == 0 {
+		delete(s.bySource, c.src)
+	}
+	c.waiting, c.waitingSrc = nil, nil
+}
+
+// promote turns c, whose UUID frame has come, from a waiting connection into
+// a call, unless the calls are at MaxConns: then it returns the reason, and
+// c's context is ended with it. A connection evicted after its UUID frame
+// was read is a call all the same: it was not silent.
+func (s *Server) promote(c *Conn) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.unwait(c)
+	if s.MaxConns > 0 && s.calls >= s.MaxConns {
+		err := fmt.Errorf("%w: %d calls", ErrConnLimit, s.MaxConns)
+		c.end(err)
+		return err
+	}
+	s.calls++
+	c.inCall = true
+	return nil
+}
+
 func (s *Server) refuse(nc net.Conn, err error) {
 	_ = nc.Close()
 	reason := Reason(err)
 	s.observer().ProtocolError(reason)
-	s.logger().Warn("audiosocket: connection refused", "remote", nc.RemoteAddr().String(), "reason", reason, "err", err)
+	if ok, held := s.logLimit(reason).Allow(); ok {
+		s.logger().Warn("audiosocket: connection refused", "remote", nc.RemoteAddr().String(), "reason", reason, "err", err, logging.Suppressed, held)
+	}
 }
 
-func (s *Server) allowed(addr net.Addr) bool {
-	if len(s.AllowedNets) == 0 {
-		return true
+// logLimit is the limiter of the warnings of one reason: a flood of refused
+// or failed connections writes one line a second per reason.
+func (s *Server) logLimit(reason string) *logging.Limiter {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	l := s.logLimits[reason]
+	if l == nil {
+		// Reason's labels are a fixed set: the map stays small.
+		l = logging.NewLimiter(logEvery)
+		s.logLimits[reason] = l
 	}
-	var ip netip.Addr
+	return l
+}
+
+// remoteIP is the IP address of addr, without a zone and with an IPv4
+// address on a dual-stack socket (::ffff:a.b.c.d) in its IPv4 form; known is
+// false when addr holds no readable address.
+func remoteIP(addr net.Addr) (ip netip.Addr, known bool) {
 	if ta, ok := addr.(*net.TCPAddr); ok {
 		ip = ta.AddrPort().Addr()
 	} else if ap, err := netip.ParseAddrPort(addr.String()); err == nil {
 		ip = ap.Addr()
 	} else {
-		return false // an address we cannot read is not one we trust
+		return netip.Addr{}, false
 	}
 	// An IPv4 peer on a dual-stack socket appears as ::ffff:a.b.c.d, which no
 	// IPv4 prefix contains; a zone makes Contains false.
-	ip = ip.Unmap().WithZone("")
+	return ip.Unmap().WithZone(""), true
+}
+
+func (s *Server) allowed(ip netip.Addr, known bool) bool {
+	if len(s.AllowedNets) == 0 {
+		return true
+	}
+	if !known {
+		return false // an address we cannot read is not one we trust
+	}
 	for _, p := range s.AllowedNets {
 		if p.Contains(ip) {
 			return true
@@ -210,17 +406,32 @@ func (s *Server) allowed(addr net.Addr) bool {
 	return false
 }
 
+// printable names a source in an error; the zero Addr stands for the
+// addresses that could not be read.
+func printable(ip netip.Addr) string {
+	if !ip.IsValid() {
+		return "an unreadable address"
+	}
+	return ip.String()
+}
+
 // serveConn runs one admitted connection from handshake to close.
 func (s *Server) serveConn(c *Conn) {
 	defer s.forget(c)
 	setNoDelay(c.nc)
 	log := s.logger().With("remote", c.RemoteAddr().String())
 
-	if err := c.handshake(orDefault(s.UUIDTimeout, DefaultUUIDTimeout)); err != nil {
+	err := c.handshake(orDefault(s.UUIDTimeout, DefaultUUIDTimeout))
+	if err == nil {
+		err = s.promote(c)
+	}
+	if err != nil {
 		_ = c.Close()
 		if reason := Reason(err); reason != "" {
 			s.observer().ProtocolError(reason)
-			log.Warn("audiosocket: handshake failed", "reason", reason, "err", err)
+			if ok, held := s.logLimit(reason).Allow(); ok {
+				log.Warn("audiosocket: handshake failed", "reason", reason, "err", err, logging.Suppressed, held)
+			}
 		} else {
 			log.Debug("audiosocket: connection ended before the call", "reason", reason, "err", err)
 		}
@@ -291,6 +502,8 @@ func (s *Server) init() {
 	}
 	s.listeners = make(map[net.Listener]struct{})
 	s.conns = make(map[*Conn]struct{})
+	s.bySource = make(map[netip.Addr]*list.List)
+	s.logLimits = make(map[string]*logging.Limiter)
 	s.idle = make(chan struct{})
 	close(s.idle)
 	s.stop = make(chan struct{})
@@ -302,6 +515,10 @@ func (s *Server) forget(c *Conn) {
 	s.observer().ConnClosed()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.unwait(c) // a failed handshake
+	if c.inCall {
+		s.calls--
+	}
 	delete(s.conns, c)
 	if len(s.conns) == 0 {
 		close(s.idle)
@@ -373,6 +590,16 @@ func (s *Server) observer() Observer {
 		return s.Observer
 	}
 	return NopObserver{}
+}
+
+func (s *Server) maxAudioBurst() time.Duration {
+	switch {
+	case s.MaxAudioBurst < 0:
+		return 0 // no limit
+	case s.MaxAudioBurst == 0:
+		return DefaultMaxAudioBurst
+	}
+	return s.MaxAudioBurst
 }
 
 func orDefault(d, def time.Duration) time.Duration {

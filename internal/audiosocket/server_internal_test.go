@@ -35,7 +35,7 @@ func TestAllowed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &Server{AllowedNets: tt.nets}
-			if got := s.allowed(tt.addr); got != tt.want {
+			if got := s.allowed(remoteIP(tt.addr)); got != tt.want {
 				t.Errorf("allowed(%v) = %v, want %v", tt.addr, got, tt.want)
 			}
 		})

@@ -40,7 +40,11 @@ type observer struct {
 	events         chan string // "opened", "closed", "error:REASON"
 }
 
-func newObserver() *observer { return &observer{events: make(chan string, 100)} }
+func newObserver() *observer { return newObserverFor(100) }
+
+// newObserverFor holds up to n events that no one waits for: a flood's
+// events would otherwise block the server.
+func newObserverFor(n int) *observer { return &observer{events: make(chan string, n)} }
 
 func (o *observer) ConnOpened() {
 	o.mu.Lock()
@@ -127,6 +131,12 @@ func serveCtx(t testing.TB, ctx context.Context, srv *audiosocket.Server) *harne
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveOn(t, ctx, srv, ln)
+}
+
+// serveOn is serveCtx on a listener of the test's.
+func serveOn(t testing.TB, ctx context.Context, srv *audiosocket.Server, ln net.Listener) *harness {
+	t.Helper()
 	h := &harness{
 		srv:    srv,
 		ln:     &notifyListener{Listener: ln, closed: make(chan struct{})},
@@ -134,6 +144,9 @@ func serveCtx(t testing.TB, ctx context.Context, srv *audiosocket.Server) *harne
 		obs:    newObserver(),
 		logs:   &logtest.Buffer{},
 		served: make(chan error, 1),
+	}
+	if o, ok := srv.Observer.(*observer); ok {
+		h.obs = o // one with room for more events
 	}
 	srv.Observer = h.obs
 	srv.Logger = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tirevoice/assistant/internal/audio"
 	"github.com/tirevoice/assistant/internal/audiosocket"
+	"github.com/tirevoice/assistant/internal/logging"
 	"github.com/tirevoice/assistant/internal/stt"
 	"github.com/tirevoice/assistant/internal/vad"
 )
@@ -32,6 +33,9 @@ type listener struct {
 	// detector does not run, so speech that began in the bot's echo tail
 	// is older than the plain detector knows.
 	loud int
+
+	warn    *frameWarnings
+	dtmfDue time.Time // when the digits taken so far would be done at a human's pace
 }
 
 const analysisRate = audio.Rate8k // the rate of VAD and STT
@@ -40,6 +44,17 @@ const analysisRate = audio.Rate8k // the rate of VAD and STT
 // start of speech.
 const prerollMargin = 5
 
+// DTMF pace: a person presses at most about ten keys a second (ITU-T Q.24:
+// a digit lasts at least 40 ms, and so does the pause after it), and a phone
+// that dials a stored sequence no faster. Digits beyond dtmfBurst ahead of
+// one per dtmfInterval are a flood: they are dropped and counted, so that a
+// peer cannot make the call repeat its answer ('#') hundreds of times a
+// second or grow the record without bound.
+const (
+	dtmfInterval = 50 * time.Millisecond
+	dtmfBurst    = 20 * dtmfInterval // 20 digits at once, as after a network stall
+)
+
 // readLoop reads frames until the connection ends. It owns the listener.
 func (ss *session) readLoop() {
 	cfg := ss.svc.deps.Config
@@ -47,6 +62,7 @@ func (ss *session) readLoop() {
 		vad:     vad.New(vad.Config{StartSpeech: cfg.SpeechStart, EndSilence: cfg.EndpointSilence}),
 		preroll: make([][]int16, ss.cfg.prerollFrames),
 		pending: make(audio.PCM16, 0, 4*analysisRate.FrameSamples()),
+		warn:    newFrameWarnings(ss.m),
 	}
 	for i := range l.preroll {
 		l.preroll[i] = make([]int16, analysisRate.FrameSamples())
@@ -55,6 +71,7 @@ func (ss *session) readLoop() {
 		if l.capture != nil {
 			l.capture.Close()
 		}
+		l.warn.flush(ss.log)
 	}()
 	for {
 		f, err := ss.conn.ReadFrame()
@@ -65,9 +82,35 @@ func (ss *session) readLoop() {
 		case f.Kind.IsAudio():
 			ss.onAudio(l, f.Kind.Rate(), f.Payload)
 		case f.Kind == audiosocket.KindDTMF:
-			ss.emit(event{kind: evDTMF, digit: f.Payload[0], at: time.Now()})
+			ss.onDTMF(l, f.Payload[0])
+		default:
+			// Conn passes audio, DTMF and UUID frames; a UUID frame has no
+			// place mid-call.
+			if write, held := l.warn.note(warnUnexpectedFrame); write {
+				ss.log.Warn("unexpected frame mid-call, ignored", "frame", f.Kind.String(), logging.Suppressed, held)
+			}
 		}
 	}
+}
+
+// onDTMF hands a digit to the supervisor, unless it comes faster than a
+// person dials.
+func (ss *session) onDTMF(l *listener, digit byte) {
+	now := time.Now()
+	due := l.dtmfDue
+	if due.Before(now) {
+		due = now
+	}
+	due = due.Add(dtmfInterval)
+	if due.Sub(now) > dtmfBurst {
+		// Dropped, and not charged: once the flood stops, digits pass again.
+		if write, held := l.warn.note(warnDTMFFlood); write {
+			ss.log.Warn("DTMF faster than a person dials, digit dropped", "digit", string(digit), logging.Suppressed, held)
+		}
+		return
+	}
+	l.dtmfDue = due
+	ss.emit(l, event{kind: evDTMF, digit: digit, at: now})
 }
 
 // onAudio converts one frame from Asterisk to 8 kHz and processes it in
@@ -76,8 +119,8 @@ func (ss *session) onAudio(l *listener, rate audio.Rate, payload []byte) {
 	if rate != l.inRate {
 		if l.inRate == 0 {
 			ss.rateCh <- rate // capacity 1, sent once
-		} else {
-			ss.log.Warn("caller changed sample rate mid-call", "from_hz", int(l.inRate), "to_hz", int(rate))
+		} else if write, held := l.warn.note(warnRateChange); write {
+			ss.log.Warn("caller changed sample rate mid-call", "from_hz", int(l.inRate), "to_hz", int(rate), logging.Suppressed, held)
 		}
 		l.inRate, l.inRes = rate, nil
 		if rate != analysisRate {
@@ -132,12 +175,12 @@ func (ss *session) onFrame(l *listener, f audio.PCM16) {
 			d := ss.barge.Diagnostics()
 			ss.log.Debug("barge-in", "overlap", overlap, "level_dbfs", d.Level, "floor_dbfs", d.Floor,
 				"echo_dbfs", d.Echo, "erl_db", d.ERL, "echo_delay_ms", d.Delay.Milliseconds())
-			ss.emit(event{kind: evBargeIn, at: time.Now(), overlap: overlap})
+			ss.emit(l, event{kind: evBargeIn, at: time.Now(), overlap: overlap})
 		default:
 			// The bot has finished; only its echo tail remains. The
 			// caller simply starts a turn.
 			ss.startCapture(l, len(l.preroll))
-			ss.emit(event{kind: evSpeechStart, at: time.Now()})
+			ss.emit(l, event{kind: evSpeechStart, at: time.Now()})
 		}
 		return
 	}
@@ -148,7 +191,7 @@ func (ss *session) onFrame(l *listener, f audio.PCM16) {
 		// bot's echo tail kept the plain detector asleep: then from where
 		// the line got loud.
 		ss.startCapture(l, max(ss.cfg.startFrames, l.loud)+prerollMargin)
-		ss.emit(event{kind: evSpeechStart, at: time.Now()})
+		ss.emit(l, event{kind: evSpeechStart, at: time.Now()})
 	}
 }
 
@@ -234,7 +277,7 @@ func (ss *session) feed(l *listener, f audio.PCM16) {
 	if !l.heard {
 		ss.log.Debug("capture ended unheard", "level", l.vad.Level(), "floor", l.vad.Floor(), "in_speech", l.vad.InSpeech(), "frames", l.captured)
 	}
-	ss.emit(event{kind: evUtterance, stream: l.capture, at: time.Now()})
+	ss.emit(l, event{kind: evUtterance, stream: l.capture, at: time.Now()})
 	l.capture = nil
 	ss.barge.Rearm() // the caller may interrupt the answer to this turn
 }
@@ -242,11 +285,13 @@ func (ss *session) feed(l *listener, f audio.PCM16) {
 // emit hands an event to the supervisor. The channel is deep enough for
 // any real call (a few events a second); if the supervisor is gone the
 // connection is closing and the event no longer matters.
-func (ss *session) emit(ev event) {
+func (ss *session) emit(l *listener, ev event) {
 	select {
 	case ss.events <- ev:
 	default:
-		ss.log.Warn("event dropped: supervisor not keeping up", "kind", int(ev.kind))
+		if write, held := l.warn.note(warnEventDropped); write {
+			ss.log.Warn("event dropped: supervisor not keeping up", "kind", int(ev.kind), logging.Suppressed, held)
+		}
 		if ev.stream != nil {
 			ev.stream.Close()
 		}

@@ -11,7 +11,10 @@ import (
 )
 
 // Bounds on the live-state store, which may be a remote Redis: a slow or
-// dead one costs a call at most these, and never on the audio path.
+// dead one costs a call at most these, and never on the audio path. Each
+// Redis command within them has its own, shorter deadline
+// (REDIS_CALL_TIMEOUT, live.Dial), after which the store answers from
+// this instance's memory, so these are rarely reached.
 const (
 	registrationWait = 300 * time.Millisecond // for the dialplan's registration, before the first turn
 	liveWriteTimeout = time.Second            // per session update, on the publisher's goroutine

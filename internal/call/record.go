@@ -4,15 +4,20 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"time"
+
+	"github.com/tirevoice/assistant/internal/metrics"
 )
 
 // Store keeps finished calls: in memory on embedded defaults, in
 // PostgreSQL in production. Implementations are safe for concurrent use.
 type Store interface {
-	// SaveCall stores rec with its turns. It is idempotent by call ID and
-	// turn number: saving the same call again replaces it and never
-	// duplicates a turn.
+	// SaveCall stores rec with its turns. It is idempotent by call
+	// (Record.Key) and turn number: saving the same call again (a
+	// checkpoint, then the final record) replaces it and never duplicates
+	// a turn. A record never replaces another call's: a call whose ID an
+	// earlier call already used is kept beside it.
 	SaveCall(ctx context.Context, rec *Record) error
 	// Call returns the call with id and its turns, or ErrNotFound.
 	Call(ctx context.Context, id string) (*Record, error)
@@ -58,10 +63,11 @@ const (
 // Record is everything a finished call leaves behind: the business record
 // written to storage and the figures of its end-of-call log line.
 type Record struct {
-	ID          string
+	ID          string // the AudioSocket UUID
 	Caller      string // the caller's number, from the dialplan's registration; "" if unknown
 	Called      string // the number dialled
 	Environment string // ENVIRONMENT of the instance that took the call
+	Instance    string // INSTANCE_ID of the instance that took the call
 	Rate        int    // caller's sample rate, Hz
 	Started     time.Time
 	Ended       time.Time
@@ -108,6 +114,15 @@ type ToolCall struct {
 	Duration time.Duration
 }
 
+// Key names one call among all calls ever taken: its ID, the instance
+// that took it and when it started. A UUID alone is not enough: Asterisk
+// (or a broken or hostile peer) may send one again, and the second call
+// must not overwrite the first one's record; while one call's checkpoints
+// and final record share a key and replace each other.
+func (r *Record) Key() string {
+	return r.ID + "|" + r.Instance + "|" + r.Started.UTC().Format(time.RFC3339Nano)
+}
+
 // Duration is how long the call lasted.
 func (r *Record) Duration() time.Duration { return r.Ended.Sub(r.Started) }
 
@@ -126,4 +141,109 @@ func (r *Record) LatencyPercentile(p float64) time.Duration {
 	slices.Sort(ls)
 	i := int(p / 100 * float64(len(ls)-1))
 	return ls[i]
+}
+
+// interruptedReason is the Reason of a checkpoint: what the record says
+// if the process dies before the call ends.
+const interruptedReason = "the call-processor stopped during the call"
+
+// checkpointer hands a call's checkpoints to Deps.Checkpoint from a
+// goroutine of its own: the supervisor only posts the latest snapshot,
+// which replaces one not yet written, so it never waits for the disk, and
+// the audio goroutines never see it.
+type checkpointer struct {
+	save func(*Record)
+	ss   *session
+
+	mu       sync.Mutex
+	pending  *Record
+	wake     chan struct{}
+	done     chan struct{}
+	stopped  chan struct{}
+	stopOnce sync.Once
+}
+
+// startCheckpoints starts the call's checkpointer. It returns nil without
+// Deps.Checkpoint; a nil *checkpointer does nothing.
+func (ss *session) startCheckpoints() *checkpointer {
+	save := ss.svc.deps.Checkpoint
+	if save == nil {
+		return nil
+	}
+	c := &checkpointer{save: save, ss: ss,
+		wake: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
+	go c.run()
+	return c
+}
+
+// checkpoint posts the record as it stands now; it never blocks. It runs
+// on the supervisor, the only writer of the record's turns.
+func (ss *session) checkpoint() {
+	c := ss.checkpoints
+	if c == nil {
+		return
+	}
+	rec := ss.snapshot()
+	c.mu.Lock()
+	c.pending = rec
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// snapshot is a copy of the record so far, as it is to be stored if the
+// process dies now: outcome interrupted, ended now. The caller's number
+// is added by the checkpointer, which may wait for the registration.
+func (ss *session) snapshot() *Record {
+	ss.mu.Lock() // the player writes BotFramesAfterBargeIn and the latencies
+	rec := ss.rec
+	rec.Turns = slices.Clone(ss.rec.Turns)
+	for i := range rec.Turns {
+		rec.Turns[i].TurnLatency = ss.latencies[rec.Turns[i].N]
+	}
+	if !ss.greetingAt.IsZero() {
+		rec.GreetingLatency = ss.greetingAt.Sub(ss.started)
+	}
+	ss.mu.Unlock()
+	rec.Underruns = int(ss.underruns.Load())
+	rec.Ended = time.Now()
+	rec.Outcome = metrics.OutcomeInterrupted
+	rec.Disposition = DispositionHangup // AudioSocket returns to the dialplan when the process dies
+	rec.Reason = interruptedReason
+	rec.Failure = ""
+	return &rec
+}
+
+func (c *checkpointer) run() {
+	defer close(c.stopped)
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-c.wake:
+			c.mu.Lock()
+			rec := c.pending
+			c.pending = nil
+			c.mu.Unlock()
+			if rec == nil {
+				continue
+			}
+			r := c.ss.presence.registration()
+			rec.Caller, rec.Called = r.Caller, r.Called
+			c.save(rec)
+		}
+	}
+}
+
+// stop ends the checkpointer, after the write under way if any; a
+// snapshot not yet written is dropped. The final record goes out after
+// it, so that no checkpoint can follow it. It is idempotent.
+func (c *checkpointer) stop() {
+	if c == nil {
+		return
+	}
+	c.stopOnce.Do(func() { close(c.done) })
+	<-c.stopped
 }

@@ -16,6 +16,9 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/tirevoice/assistant/internal/audio"
 	"github.com/tirevoice/assistant/internal/audiosocket"
@@ -67,6 +70,13 @@ type Deps struct {
 	// goroutine after the connection is closed, so it may take its time,
 	// but it must not keep rec's slices past its return without copying.
 	Recorder func(ctx context.Context, rec *Record)
+	// Checkpoint, when set, receives the record of a call in progress as
+	// it is to be stored if the process dies now (outcome interrupted):
+	// once the call has started, and after every turn. It runs on a
+	// goroutine of the call's, never on the audio path or the supervisor,
+	// one at a time per call and never after the call's Recorder, so it
+	// may block (the spool writes and syncs a file). rec is its to keep.
+	Checkpoint func(rec *Record)
 	// Live, when set, is told what each call is doing, gives the
 	// dialplan's registration (the caller's number) and keeps the
 	// dialplan's "what next" answer.
@@ -79,6 +89,9 @@ type Deps struct {
 type Service struct {
 	deps  Deps
 	cache *phraseCache
+
+	mu     sync.Mutex
+	active map[uuid.UUID]struct{} // the calls in progress here
 }
 
 var _ audiosocket.Handler = (*Service)(nil)
@@ -94,7 +107,8 @@ func NewService(ctx context.Context, deps Deps) (*Service, error) {
 	if deps.Prompts == (Prompts{}) {
 		deps.Prompts = DefaultPrompts(deps.Config.Greeting)
 	}
-	s := &Service{deps: deps, cache: &phraseCache{tts: deps.Synthesizer, audio: map[string]audio.PCM16{}}}
+	s := &Service{deps: deps, cache: &phraseCache{tts: deps.Synthesizer, audio: map[string]audio.PCM16{}},
+		active: map[uuid.UUID]struct{}{}}
 	p := deps.Prompts
 	for _, text := range []string{p.Greeting, p.Reprompt, p.NoInputBye, p.MaxDurationBye, p.Transfer, p.Apology, p.ShutdownBye, p.NothingToRepeat} {
 		if _, err := s.cache.get(ctx, text); err != nil {
@@ -104,10 +118,85 @@ func NewService(ctx context.Context, deps Deps) (*Service, error) {
 	return s, nil
 }
 
-// ServeCall implements audiosocket.Handler: it runs the call until it ends.
+// ServeCall implements audiosocket.Handler: it runs the call until it
+// ends. A connection with the UUID of a call in progress, here or (with a
+// shared live store) on another instance, is refused: it returns at once,
+// so the server hangs up, and it is counted as the protocol error
+// "duplicate_uuid". The call in progress goes on undisturbed, and its
+// live state, "what next" answer and record stay its own.
 func (s *Service) ServeCall(ctx context.Context, conn *audiosocket.Conn) {
+	id := conn.ID()
+	if !s.claim(id) {
+		s.refuse(id, s.deps.Instance)
+		return
+	}
+	defer s.release(id)
+	if holder := s.liveElsewhere(ctx, id); holder != "" {
+		s.refuse(id, holder)
+		return
+	}
 	newSession(s, conn).run(ctx)
 }
+
+// claim marks call id as in progress here; it reports false if it
+// already was.
+func (s *Service) claim(id uuid.UUID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.active[id]; ok {
+		return false
+	}
+	s.active[id] = struct{}{}
+	return true
+}
+
+func (s *Service) release(id uuid.UUID) {
+	s.mu.Lock()
+	delete(s.active, id)
+	s.mu.Unlock()
+}
+
+// Bounds of the look-up of a call's UUID among the live calls of other
+// instances, before the greeting.
+const (
+	// duplicateCheckWait is as long as the greeting may wait for it; a
+	// live store that does not answer in time lets the call through. A
+	// Redis on the local network answers in well under a millisecond.
+	duplicateCheckWait = 50 * time.Millisecond
+	// liveFresh: a session updated longer ago is not a live call but the
+	// leftover of a dead instance (a live one renews it every liveRefresh).
+	liveFresh = 2*liveRefresh + time.Second
+)
+
+// liveElsewhere returns the instance that holds call id live, if it is
+// not this one. While the shared store is known to be failing it does not
+// ask: the answer would come from this instance's memory anyway, after
+// the wait.
+func (s *Service) liveElsewhere(ctx context.Context, id uuid.UUID) string {
+	if s.deps.Live == nil {
+		return ""
+	}
+	if h, ok := s.deps.Live.(interface{ Healthy() bool }); ok && !h.Healthy() {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, duplicateCheckWait)
+	defer cancel()
+	sess, err := s.deps.Live.Session(ctx, id.String())
+	if err != nil || sess.Instance == s.deps.Instance || time.Since(sess.LastActivity) > liveFresh {
+		return ""
+	}
+	return sess.Instance
+}
+
+func (s *Service) refuse(id uuid.UUID, holder string) {
+	s.deps.Metrics.ProtocolErrors.WithLabelValues(reasonDuplicateUUID).Inc()
+	s.deps.Logger.Warn("call refused: its UUID belongs to a call in progress",
+		"call_id", id.String(), "reason", reasonDuplicateUUID, "held_by", holder)
+}
+
+// reasonDuplicateUUID is the protocol-error reason of a refused second
+// connection with the UUID of a call in progress.
+const reasonDuplicateUUID = "duplicate_uuid"
 
 // phraseCache holds synthesised prompts at the synthesizer's rate.
 type phraseCache struct {

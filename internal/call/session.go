@@ -70,6 +70,9 @@ type session struct {
 	started  time.Time
 	conv     dialog.Conversation // begun before the first turn, when the caller's number is known
 	presence *presence           // nil without live state
+	// checkpoints writes the record so far after each turn; nil without
+	// Deps.Checkpoint.
+	checkpoints *checkpointer
 
 	events chan event      // reader -> supervisor
 	rateCh chan audio.Rate // reader -> supervisor: the caller's rate, once
@@ -121,6 +124,7 @@ func newSession(svc *Service, conn *audiosocket.Conn) *session {
 	}
 	ss.rec.ID = conn.ID().String()
 	ss.rec.Environment = svc.deps.Environment
+	ss.rec.Instance = svc.deps.Instance
 	return ss
 }
 
@@ -153,6 +157,9 @@ func (ss *session) run(ctx context.Context) {
 	wait.Stop()
 	ss.rate = rate
 	ss.rec.Rate = int(rate)
+	ss.checkpoints = ss.startCheckpoints()
+	defer ss.checkpoints.stop()
+	ss.checkpoint()
 	player := playout.New(playout.Config{Rate: rate, Lead: cfg.PlayoutLead}, ss.send, (*playerObserver)(ss))
 	ss.player.Store(player)
 	playerDone := make(chan error, 1)
@@ -176,6 +183,7 @@ func (ss *session) run(ctx context.Context) {
 	stopPlayer()
 	ss.conn.Close()
 	wg.Wait()
+	ss.checkpoints.stop()
 	ss.finishRecord()
 }
 
@@ -231,6 +239,7 @@ func (ss *session) converse(ctx context.Context, player *playout.Player, playerD
 		turnDone = nil
 		res.turn.Interrupted = interrupted
 		ss.rec.Turns = append(ss.rec.Turns, res.turn)
+		ss.checkpoint()
 	}
 	// end says a last phrase, waits for it to play and reports the
 	// outcome. interrupt cuts what the bot is saying first.
@@ -264,6 +273,8 @@ func (ss *session) converse(ctx context.Context, player *playout.Player, playerD
 				return metrics.OutcomeShutdown, "instance shutting down", ""
 			case errors.Is(cause, audiosocket.ErrHangup):
 				return metrics.OutcomeCallerHangup, "caller hung up", ""
+			case errors.Is(cause, audiosocket.ErrTooFast):
+				return metrics.OutcomeError, "caller's frames came faster than real time", errString(cause)
 			default:
 				return metrics.OutcomeError, "connection failed", errString(cause)
 			}
@@ -295,6 +306,7 @@ func (ss *session) converse(ctx context.Context, player *playout.Player, playerD
 		case res := <-turnDone:
 			turnDone = nil
 			ss.rec.Turns = append(ss.rec.Turns, res.turn)
+			ss.checkpoint()
 			if len(res.turn.BotText) > 0 {
 				lastAnswer = res.turn.BotText
 			}

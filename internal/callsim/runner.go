@@ -86,6 +86,11 @@ func Run(ctx context.Context, sc *Scenario, opt Options) (*Result, error) {
 	if opt.ID == uuid.Nil {
 		opt.ID = uuid.New()
 	}
+	if sc.Caller != "" {
+		if err := register(ctx, opt, sc); err != nil {
+			return nil, err
+		}
+	}
 	client, err := audiosocket.Dial(ctx, opt.Addr, opt.ID)
 	if err != nil {
 		return nil, err
@@ -109,6 +114,10 @@ func Run(ctx context.Context, sc *Scenario, opt Options) (*Result, error) {
 	res := &s.res
 	res.Passed, res.Failure = failure == "", failure
 	if failure == "" {
+		res.Failure = s.checkNever()
+		res.Passed = res.Failure == ""
+	}
+	if res.Passed {
 		res.Failure = s.checkPacing()
 		res.Passed = res.Failure == ""
 	}
@@ -538,6 +547,19 @@ func (s *sim) onBotFrame(pcm audio.PCM16) {
 	if latency > 0 {
 		s.printf("bot starts answering after %.1f ms", ms(latency))
 	}
+}
+
+// checkNever reports the first bot phrase that matches one of the
+// scenario's never expressions, or "". Called with s.mu held.
+func (s *sim) checkNever() string {
+	for _, p := range s.res.BotPhrases {
+		for _, re := range s.sc.never {
+			if re.MatchString(p) {
+				return fmt.Sprintf("never /%s/: the bot said %q", re, p)
+			}
+		}
+	}
+	return ""
 }
 
 // checkPacing reports a pacing fault as a failure, or "".

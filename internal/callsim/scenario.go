@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -21,13 +22,24 @@ import (
 type Scenario struct {
 	Name        string `yaml:"name"`
 	Description string `yaml:"description"`
-	Rate        int    `yaml:"rate"`   // caller's audio rate in Hz: 8000 (default) or 16000
-	Caller      string `yaml:"caller"` // caller's number, for registration (later issues)
-	Line        Line   `yaml:"line"`
-	Steps       []Step `yaml:"steps"`
+	Rate        int    `yaml:"rate"` // caller's audio rate in Hz: 8000 (default) or 16000
+	// Caller is the caller's number ("+79161234567"), or "anonymous" for
+	// a withheld one. When set, the call is registered with the
+	// processor's dialplan endpoint before it connects, as Asterisk's
+	// dialplan does (needs Options.API); when empty it is not registered
+	// and the processor knows no number.
+	Caller string `yaml:"caller"`
+	Called string `yaml:"called"` // the number dialled, registered with Caller
+	Line   Line   `yaml:"line"`
+	Steps  []Step `yaml:"steps"`
+	// Never are regular expressions no phrase of the bot may match, at any
+	// point of the call (what a caller must not hear).
+	Never []string `yaml:"never"`
 	// Record is checked in the processor's record of the call once it has
 	// ended (needs the processor's HTTP API: Options.API).
 	Record *RecordCheck `yaml:"record"`
+
+	never []*regexp.Regexp
 }
 
 // RecordCheck is what the processor's call record must say.
@@ -100,6 +112,19 @@ func Parse(b []byte) (*Scenario, error) {
 	if len(sc.Steps) == 0 {
 		errs = append(errs, errors.New("steps: the scenario has none"))
 	}
+	for field, v := range map[string]string{"caller": sc.Caller, "called": sc.Called} {
+		if v != "" && !strings.EqualFold(v, "anonymous") && !dialplanNumber.MatchString(v) {
+			errs = append(errs, fmt.Errorf("%s: %q is not digits with an optional leading + (at most 20), or anonymous", field, v))
+		}
+	}
+	for i, n := range sc.Never {
+		re, err := regexp.Compile(n)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("never %d: %w", i+1, err))
+			continue
+		}
+		sc.never = append(sc.never, re)
+	}
 	for i := range sc.Steps {
 		if err := sc.Steps[i].check(); err != nil {
 			errs = append(errs, fmt.Errorf("step %d: %w", i+1, err))
@@ -141,6 +166,9 @@ func (s *Step) check() error {
 	}
 	return nil
 }
+
+// dialplanNumber is a number as the dialplan registers it.
+var dialplanNumber = regexp.MustCompile(`^\+?[0-9]{1,20}$`)
 
 func isDigit(d byte) bool {
 	return d >= '0' && d <= '9' || d == '*' || d == '#' || d >= 'A' && d <= 'D'

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Config is the whole configuration of call-processor.
@@ -26,8 +27,9 @@ type Config struct {
 	HTTPAddr     string        `env:"HTTP_ADDR" default:":8080"`   // health, readiness and metrics listener
 	DrainTimeout time.Duration `env:"DRAIN_TIMEOUT" default:"30s"` // after SIGTERM, how long active calls may go on
 
-	APIToken string `env:"API_TOKEN" default:"" secret:"true"` // bearer token of the HTTP API; empty disables the token-protected endpoints
+	APIToken string `env:"API_TOKEN" default:"" secret:"true"` // bearer token of the HTTP API; empty disables the token-protected endpoints; production: at least 32 characters
 
+	HTTP        HTTP
 	AudioSocket AudioSocket
 	Call        Call
 	Providers   Providers
@@ -39,11 +41,25 @@ type Config struct {
 	Readiness   Readiness
 }
 
+// HTTP bounds what clients can hold of the HTTP server (HTTP_ADDR): its
+// API is reachable from the internal network, the dialplan's endpoints and
+// health without a token, so a slow or idle client must not keep a
+// connection, a goroutine and a file descriptor for long, nor many of them.
+type HTTP struct {
+	ReadHeaderTimeout time.Duration `env:"HTTP_READ_HEADER_TIMEOUT" default:"5s"` // request line and headers, from the connection's first byte
+	ReadTimeout       time.Duration `env:"HTTP_READ_TIMEOUT" default:"10s"`       // the whole request, body included: a trickled body is cut here
+	WriteTimeout      time.Duration `env:"HTTP_WRITE_TIMEOUT" default:"30s"`      // from the end of the request headers to the end of the answer
+	IdleTimeout       time.Duration `env:"HTTP_IDLE_TIMEOUT" default:"30s"`       // a keep-alive connection waiting for its next request is closed after this
+	MaxHeaderBytes    int           `env:"HTTP_MAX_HEADER_BYTES" default:"16384"` // request line and headers; more is 431
+	MaxConns          int           `env:"HTTP_MAX_CONNS" default:"512"`          // connections served at once; more wait in the kernel's accept queue
+}
+
 // Database configures PostgreSQL, where call records, the knowledge base and
 // the operators live. Without a URL the processor keeps them in memory.
 type Database struct {
 	URL             string        `env:"DATABASE_URL" default:"" secret:"true"`      // postgres://user:password@host:5432/db?sslmode=...; empty keeps everything in memory
 	MigrateOnStart  bool          `env:"DATABASE_MIGRATE_ON_START" default:"false"`  // apply the embedded migrations at start-up (else: call-processor migrate)
+	CallTimeout     time.Duration `env:"DATABASE_CALL_TIMEOUT" default:"300ms"`      // deadline of a query on a call's path (the knowledge-base search); then the shipped articles answer
 	SpoolDir        string        `env:"RECORD_SPOOL_DIR" default:"data/spool"`      // call records wait here while the database is unreachable
 	SpoolMaxRecords int           `env:"RECORD_SPOOL_MAX_RECORDS" default:"10000"`   // spool bound; past it a finished call's record is lost and counted
 	SpoolMaxBytes   int           `env:"RECORD_SPOOL_MAX_BYTES" default:"268435456"` // spool bound in bytes (256 MiB)
@@ -56,9 +72,10 @@ type Database struct {
 // Redis configures the live state shared by processor instances and the
 // LLM limits. Without a URL each instance keeps them in memory.
 type Redis struct {
-	URL      string `env:"REDIS_URL" default:"" secret:"true"` // redis://[:password@]host:6379/0; empty keeps live state and limits per process
-	Prefix   string `env:"REDIS_PREFIX" default:"tirevoice:"`  // key prefix, so that environments can share a server
-	Instance string `env:"INSTANCE_ID" default:""`             // this instance's name in the live state; empty: the host name
+	URL         string        `env:"REDIS_URL" default:"" secret:"true"` // redis://[:password@]host:6379/0; empty keeps live state and limits per process
+	Prefix      string        `env:"REDIS_PREFIX" default:"tirevoice:"`  // key prefix, so that environments can share a server
+	Instance    string        `env:"INSTANCE_ID" default:""`             // this instance's name in the live state, unique among running instances; empty: the host name
+	CallTimeout time.Duration `env:"REDIS_CALL_TIMEOUT" default:"200ms"` // deadline of every Redis command (live state, LLM limits); then this instance's own memory answers
 }
 
 // Readiness says which dependencies /health/ready requires.
@@ -69,12 +86,15 @@ type Readiness struct {
 
 // AudioSocket configures the listener Asterisk connects to.
 type AudioSocket struct {
-	Addr         string         `env:"AUDIOSOCKET_ADDR" default:":9092"`       // TCP listen address
-	MaxConns     int            `env:"AUDIOSOCKET_MAX_CONNS" default:"1000"`   // concurrent calls; more are refused
-	UUIDTimeout  time.Duration  `env:"AUDIOSOCKET_UUID_TIMEOUT" default:"2s"`  // deadline for the first (UUID) frame
-	IdleTimeout  time.Duration  `env:"AUDIOSOCKET_IDLE_TIMEOUT" default:"5s"`  // no frame from Asterisk for this long ends the call
-	WriteTimeout time.Duration  `env:"AUDIOSOCKET_WRITE_TIMEOUT" default:"1s"` // a peer that stops reading for this long ends the call
-	AllowedNets  []netip.Prefix `env:"AUDIOSOCKET_ALLOWED_NETS" default:""`    // comma-separated CIDRs of the Asterisk hosts; empty allows all
+	Addr                   string         `env:"AUDIOSOCKET_ADDR" default:":9092"`                   // TCP listen address
+	MaxConns               int            `env:"AUDIOSOCKET_MAX_CONNS" default:"1000"`               // concurrent calls (past the UUID frame); more are refused
+	MaxHandshakes          int            `env:"AUDIOSOCKET_MAX_HANDSHAKES" default:"64"`            // connections waiting for their UUID frame, apart from calls; past it the oldest is closed
+	MaxHandshakesPerSource int            `env:"AUDIOSOCKET_MAX_HANDSHAKES_PER_SOURCE" default:"16"` // of those, from one remote address; past it that address's oldest is closed
+	UUIDTimeout            time.Duration  `env:"AUDIOSOCKET_UUID_TIMEOUT" default:"2s"`              // deadline for the first (UUID) frame
+	IdleTimeout            time.Duration  `env:"AUDIOSOCKET_IDLE_TIMEOUT" default:"5s"`              // no frame from Asterisk for this long ends the call
+	WriteTimeout           time.Duration  `env:"AUDIOSOCKET_WRITE_TIMEOUT" default:"1s"`             // a peer that stops reading for this long ends the call
+	MaxAudioBurst          time.Duration  `env:"AUDIOSOCKET_MAX_AUDIO_BURST" default:"2s"`           // how far a call's audio may run ahead of real time (a stall's bunch); past it the call ends as too fast
+	AllowedNets            []netip.Prefix `env:"AUDIOSOCKET_ALLOWED_NETS" default:""`                // comma-separated CIDRs of the Asterisk hosts; empty allows all
 }
 
 // Call holds the per-call behaviour (DESIGN.md, "Per-call behaviour").
@@ -287,10 +307,20 @@ func (c Config) validate() error {
 	}
 	check(oneOf(c.Environment, "production", "staging", "dev", "test"), "ENVIRONMENT: %q is not one of production, staging, dev, test", c.Environment)
 	check(oneOf(c.LogLevel, "debug", "info", "warn", "error"), "LOG_LEVEL: %q is not one of debug, info, warn, error", c.LogLevel)
+	check(c.HTTP.ReadHeaderTimeout > 0, "HTTP_READ_HEADER_TIMEOUT: must be positive")
+	check(c.HTTP.ReadTimeout >= c.HTTP.ReadHeaderTimeout, "HTTP_READ_TIMEOUT: must be at least HTTP_READ_HEADER_TIMEOUT (it covers the headers too)")
+	check(c.HTTP.WriteTimeout >= 3*time.Second, "HTTP_WRITE_TIMEOUT: must be at least 3s (a readiness probe may take 2s)")
+	check(c.HTTP.IdleTimeout > 0, "HTTP_IDLE_TIMEOUT: must be positive")
+	check(c.HTTP.MaxHeaderBytes >= 4096, "HTTP_MAX_HEADER_BYTES: must be at least 4096")
+	check(c.HTTP.MaxConns > 0, "HTTP_MAX_CONNS: must be at least 1")
 	check(c.AudioSocket.MaxConns > 0, "AUDIOSOCKET_MAX_CONNS: must be at least 1")
 	check(c.AudioSocket.UUIDTimeout > 0, "AUDIOSOCKET_UUID_TIMEOUT: must be positive")
 	check(c.AudioSocket.IdleTimeout >= time.Second, "AUDIOSOCKET_IDLE_TIMEOUT: must be at least 1s (Asterisk sends a frame every 20 ms)")
 	check(c.AudioSocket.WriteTimeout > 0, "AUDIOSOCKET_WRITE_TIMEOUT: must be positive")
+	check(c.AudioSocket.MaxHandshakes > 0, "AUDIOSOCKET_MAX_HANDSHAKES: must be at least 1")
+	check(c.AudioSocket.MaxHandshakesPerSource > 0 && c.AudioSocket.MaxHandshakesPerSource <= c.AudioSocket.MaxHandshakes,
+		"AUDIOSOCKET_MAX_HANDSHAKES_PER_SOURCE: must be between 1 and AUDIOSOCKET_MAX_HANDSHAKES")
+	check(c.AudioSocket.MaxAudioBurst >= 200*time.Millisecond, "AUDIOSOCKET_MAX_AUDIO_BURST: must be at least 200ms (frames bunch after any network hiccup)")
 	check(strings.TrimSpace(c.Call.Greeting) != "", "CALL_GREETING: must not be empty")
 	check(c.Call.EndpointSilence >= 100*time.Millisecond, "CALL_ENDPOINT_SILENCE: must be at least 100ms")
 	check(c.Call.SpeechStart >= 20*time.Millisecond, "CALL_SPEECH_START: must be at least 20ms")
@@ -318,6 +348,9 @@ func (c Config) validate() error {
 	check(c.Database.SpoolMaxRecords > 0, "RECORD_SPOOL_MAX_RECORDS: must be at least 1")
 	check(c.Database.SpoolMaxBytes >= 1<<20, "RECORD_SPOOL_MAX_BYTES: must be at least 1048576 (1 MiB)")
 	check(c.Database.SpoolRetryMax >= 100*time.Millisecond, "RECORD_SPOOL_RETRY_MAX: must be at least 100ms")
+	check(c.Database.CallTimeout >= 10*time.Millisecond && c.Database.CallTimeout < c.Call.TurnTimeout,
+		"DATABASE_CALL_TIMEOUT: must be at least 10ms and less than CALL_TURN_TIMEOUT (the fallback answers within the turn)")
+	check(c.Redis.CallTimeout >= 10*time.Millisecond && c.Redis.CallTimeout <= 10*time.Second, "REDIS_CALL_TIMEOUT: must be between 10ms and 10s")
 	check(c.Database.RetentionEvery >= time.Minute, "CALL_RETENTION_INTERVAL: must be at least 1m")
 	check(c.Database.Retention == 0 || c.Database.Retention >= 24*time.Hour, "CALL_RETENTION: must be 0 (keep) or at least 24h")
 	for _, r := range c.Readiness.Required {
@@ -329,8 +362,38 @@ func (c Config) validate() error {
 		check(!c.Google.Insecure, "GOOGLE_ENDPOINTS_INSECURE: not allowed in production")
 		check(c.Store.Token != "dev-store-token", "STORE_API_TOKEN: production needs the real Store API token")
 		check(len(c.AudioSocket.AllowedNets) > 0, "AUDIOSOCKET_ALLOWED_NETS: production needs the Asterisk networks (AudioSocket has no authentication)")
+		for _, n := range c.AudioSocket.AllowedNets {
+			check(!openNet(n), "AUDIOSOCKET_ALLOWED_NETS: %s lets anyone in; production needs the Asterisk networks (AudioSocket has no authentication)", n)
+		}
+		for _, n := range c.Readiness.DialplanNets {
+			check(!openNet(n), "DIALPLAN_ALLOWED_NETS: %s lets anyone in; production needs the Asterisk networks (the dialplan endpoints have no token)", n)
+		}
+		check(utf8.RuneCountInString(c.APIToken) >= MinAPITokenLen,
+			"API_TOKEN: production needs a token of at least %d characters (or API_TOKEN_FILE), e.g. openssl rand -hex 32", MinAPITokenLen)
+		check(c.LogLevel != "debug", "LOG_LEVEL: debug is not allowed in production (it logs every caller's words)")
+		check(c.Database.Retention > 0, "CALL_RETENTION: production must delete old calls (personal data); 0 keeps them for ever")
+		check(!strings.HasPrefix(c.Store.URL, "http://"), "STORE_API_URL: production needs https:// (the Store API token and callers' data cross the network)")
+		check(c.Claude.BaseURL == "" || strings.HasPrefix(c.Claude.BaseURL, "https://"), "CLAUDE_BASE_URL: production needs https:// (the API key and callers' words cross the network)")
 	}
 	return errors.Join(errs...)
+}
+
+// MinAPITokenLen is the shortest API_TOKEN production accepts.
+const MinAPITokenLen = 32
+
+// openNet reports whether an allowed network is too wide to mean "these
+// hosts": wider than 10.0.0.0/8 for IPv4 (0.0.0.0/0 above all) or than
+// fc00::/7 for IPv6 (::/0), in either form (::ffff:0.0.0.0/96 is every
+// IPv4 address).
+func openNet(p netip.Prefix) bool {
+	switch a := p.Addr(); {
+	case a.Is4():
+		return p.Bits() < 8
+	case a.Is4In6():
+		return p.Bits() < 96+8
+	default:
+		return p.Bits() < 7
+	}
 }
 
 // Dependencies are the names readiness reports on, for READY_REQUIRED.

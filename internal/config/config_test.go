@@ -121,3 +121,101 @@ func TestSecretFromFile(t *testing.T) {
 		t.Errorf("missing secret file: %v", err)
 	}
 }
+
+// productionEnv is a production configuration that Load accepts.
+func productionEnv() map[string]string {
+	return map[string]string{
+		"ENVIRONMENT":              "production",
+		"API_TOKEN":                strings.Repeat("k", MinAPITokenLen),
+		"DATABASE_URL":             "postgres://tirevoice:pw@db:5432/tirevoice",
+		"REDIS_URL":                "redis://:pw@redis:6379/0",
+		"STORE_API_URL":            "https://store.example.test",
+		"STORE_API_TOKEN":          "real-store-token",
+		"AUDIOSOCKET_ALLOWED_NETS": "10.20.1.0/24",
+		"DIALPLAN_ALLOWED_NETS":    "10.20.1.0/24",
+	}
+}
+
+// TestProductionRefusesTheUnsafe: each unsafe setting is refused in
+// production with an error that names its variable, and accepted in
+// staging, where it does no harm to real callers.
+func TestProductionRefusesTheUnsafe(t *testing.T) {
+	if _, err := Load(env(productionEnv())); err != nil {
+		t.Fatalf("the safe production configuration is refused: %v", err)
+	}
+	tests := []struct {
+		name, key, value string
+	}{
+		{"audiosocket open to all ipv4", "AUDIOSOCKET_ALLOWED_NETS", "0.0.0.0/0"},
+		{"audiosocket open to all ipv6", "AUDIOSOCKET_ALLOWED_NETS", "10.20.1.0/24,::/0"},
+		{"audiosocket open to all ipv4 as ipv6", "AUDIOSOCKET_ALLOWED_NETS", "::ffff:0.0.0.0/96"},
+		{"audiosocket half the internet", "AUDIOSOCKET_ALLOWED_NETS", "0.0.0.0/1"},
+		{"audiosocket empty allows all", "AUDIOSOCKET_ALLOWED_NETS", ""},
+		{"dialplan open to all", "DIALPLAN_ALLOWED_NETS", "0.0.0.0/0,::/0"},
+		{"dialplan open to all ipv6", "DIALPLAN_ALLOWED_NETS", "::/0"},
+		{"empty api token", "API_TOKEN", ""},
+		{"one-character api token", "API_TOKEN", "x"},
+		{"31-character api token", "API_TOKEN", strings.Repeat("k", MinAPITokenLen-1)},
+		{"debug log", "LOG_LEVEL", "debug"},
+		{"calls kept for ever", "CALL_RETENTION", "0"},
+		{"plaintext store api", "STORE_API_URL", "http://store.example.test"},
+		{"plaintext claude", "CLAUDE_BASE_URL", "http://claude-proxy.internal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := productionEnv()
+			e[tt.key] = tt.value
+			_, err := Load(env(e))
+			if err == nil || !strings.Contains(err.Error(), tt.key) {
+				t.Fatalf("production with %s=%q: error %v does not name the variable", tt.key, tt.value, err)
+			}
+			for _, line := range strings.Split(err.Error(), "\n") {
+				if !strings.HasPrefix(line, tt.key+": ") {
+					t.Errorf("production with %s=%q: a refusal of something else: %s", tt.key, tt.value, line)
+				}
+			}
+			e["ENVIRONMENT"] = "staging"
+			if _, err := Load(env(e)); err != nil {
+				t.Errorf("staging with %s=%q: %v", tt.key, tt.value, err)
+			}
+		})
+	}
+}
+
+// TestProductionAcceptsPrivateNets: the widest private networks are still
+// "the Asterisk hosts".
+func TestProductionAcceptsPrivateNets(t *testing.T) {
+	e := productionEnv()
+	e["AUDIOSOCKET_ALLOWED_NETS"] = "10.0.0.0/8,172.16.0.0/12,fc00::/7"
+	e["DIALPLAN_ALLOWED_NETS"] = "192.168.0.0/16,::ffff:10.0.0.0/104"
+	e["CLAUDE_BASE_URL"] = "https://claude-proxy.internal"
+	if _, err := Load(env(e)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestHTTPLimits(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := c.HTTP; h.ReadHeaderTimeout <= 0 || h.ReadTimeout < h.ReadHeaderTimeout || h.WriteTimeout <= 0 ||
+		h.IdleTimeout <= 0 || h.MaxHeaderBytes <= 0 || h.MaxConns <= 0 {
+		t.Errorf("HTTP limits by default: %+v; want every one set", h)
+	}
+	tests := []struct{ key, value string }{
+		{"HTTP_READ_HEADER_TIMEOUT", "0s"},
+		{"HTTP_READ_TIMEOUT", "1s"}, // below the header timeout
+		{"HTTP_WRITE_TIMEOUT", "1s"},
+		{"HTTP_IDLE_TIMEOUT", "0s"},
+		{"HTTP_MAX_HEADER_BYTES", "100"},
+		{"HTTP_MAX_CONNS", "0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			if _, err := Load(env(map[string]string{tt.key: tt.value})); err == nil || !strings.Contains(err.Error(), tt.key) {
+				t.Errorf("%s=%s: error %v does not name the variable", tt.key, tt.value, err)
+			}
+		})
+	}
+}

@@ -1,8 +1,9 @@
 // Package httpjson holds what this module's JSON HTTP servers (the
 // call-processor API and the Store API mock) share below their own error
-// bodies: how an *http.ServeMux would answer a request that no route
-// matches, and strict decoding of a JSON request body. Each server writes
-// the answers in its own error format.
+// bodies: the limits on their connections and requests (Limits), how an
+// *http.ServeMux would answer a request that no route matches, and strict
+// decoding of a JSON request body. Each server writes the answers in its
+// own error format.
 package httpjson
 
 import (

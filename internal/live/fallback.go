@@ -130,6 +130,24 @@ func (f *Fallback) Sessions(ctx context.Context) ([]Session, error) {
 	return out, nil
 }
 
+// ClearInstance removes the sessions held by instance, locally and from
+// the primary when it can (Redis can), and returns how many the primary
+// removed. Unlike the writes, it reports the primary's failure: at
+// start-up that is worth a log line, since the stale sessions stay
+// until their TTL.
+func (f *Fallback) ClearInstance(ctx context.Context, instance string) (int, error) {
+	f.local.ClearInstance(ctx, instance)
+	p, ok := f.primary.(interface {
+		ClearInstance(context.Context, string) (int, error)
+	})
+	if !ok {
+		return 0, nil
+	}
+	n, err := p.ClearInstance(ctx, instance)
+	f.record(ctx, err)
+	return n, err
+}
+
 // ended reports whether this instance has ended call id.
 func (f *Fallback) ended(ctx context.Context, id string) bool {
 	_, err := f.local.Next(ctx, id)

@@ -144,6 +144,21 @@ func (m *Memory) Sessions(context.Context) ([]Session, error) {
 	return out, nil
 }
 
+// ClearInstance removes the sessions held by instance and returns how
+// many it removed (see Redis.ClearInstance).
+func (m *Memory) ClearInstance(_ context.Context, instance string) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for id, e := range m.sessions {
+		if e.v.Instance == instance {
+			delete(m.sessions, id)
+			n++
+		}
+	}
+	return n, nil
+}
+
 // Next implements Store.
 func (m *Memory) Next(_ context.Context, id string) (Next, error) {
 	return get(m, m.nexts, id)

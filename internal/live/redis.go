@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -49,16 +50,27 @@ func NewRedis(client redis.UniversalClient, opts RedisOptions) *Redis {
 	return &Redis{c: client, prefix: opts.Prefix, ttl: opts.TTLs.withDefaults()}
 }
 
-// Dial returns a client for a redis:// (or rediss://, unix://) URL with
-// timeouts short enough that a dead Redis fails a call's request within
-// about a second instead of stalling it: dial 1 s, one dial attempt,
-// read and write 500 ms, pool wait 1 s, one retry, and the deadline of
-// the request's context respected. A timeout, max_retries or pool_timeout
-// given in the URL wins. It does not connect; see Redis.Ping.
-func Dial(url string) (*redis.Client, error) {
+// DefaultCallTimeout is Dial's deadline of one command when it is given
+// none.
+const DefaultCallTimeout = 200 * time.Millisecond
+
+// Dial returns a client for a redis:// (or rediss://, unix://) URL on
+// which every command, pipeline and transaction has a deadline of
+// callTimeout (DefaultCallTimeout if 0), retries included, or its
+// context's deadline when that comes sooner: a Redis that is down or hangs
+// fails a call's request within that time instead of stalling it, and the
+// caller carries on with its fallback. This holds for every user of the
+// client, the LLM limits too. The connection settings are short as well:
+// dial 1 s, one dial attempt, read and write 500 ms, pool wait 1 s, one
+// retry; a timeout, max_retries or pool_timeout given in the URL wins
+// there (never over callTimeout). It does not connect; see Redis.Ping.
+func Dial(url string, callTimeout time.Duration) (*redis.Client, error) {
 	o, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("live: redis URL: %w", err)
+	}
+	if callTimeout <= 0 {
+		callTimeout = DefaultCallTimeout
 	}
 	if o.DialTimeout == 0 {
 		o.DialTimeout = time.Second
@@ -77,7 +89,32 @@ func Dial(url string) (*redis.Client, error) {
 	}
 	o.DialerRetries = 1
 	o.ContextTimeoutEnabled = true
-	return redis.NewClient(o), nil
+	c := redis.NewClient(o)
+	c.AddHook(deadlineHook(callTimeout))
+	return c, nil
+}
+
+// deadlineHook gives every command and pipeline a deadline. The client
+// honours it in dialling, waiting for a pooled connection, writing,
+// reading and between retries (ContextTimeoutEnabled).
+type deadlineHook time.Duration
+
+func (h deadlineHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h deadlineHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		ctx, cancel := context.WithTimeout(ctx, time.Duration(h))
+		defer cancel()
+		return next(ctx, cmd)
+	}
+}
+
+func (h deadlineHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		ctx, cancel := context.WithTimeout(ctx, time.Duration(h))
+		defer cancel()
+		return next(ctx, cmds)
+	}
 }
 
 // Ping checks that Redis answers.
@@ -215,6 +252,68 @@ local n = 0
 for i = 1, #ARGV do
 	if redis.call('EXISTS', KEYS[i + 1]) == 0 then
 		n = n + redis.call('ZREM', KEYS[1], ARGV[i])
+	end
+end
+return n
+`)
+
+// clearBatch is how many sessions ClearInstance looks at per round trip.
+const clearBatch = 500
+
+// ClearInstance removes the live sessions held by instance and returns how
+// many it removed. An instance calls it at start-up, before it takes a
+// call: a session under its name then belongs to a previous run that was
+// killed (SIGKILL, the OOM killer, a lost node) before it could end its
+// calls, and would otherwise show as live until its TTL runs out. The
+// dialplan's answers are left alone. A session another instance updates
+// meanwhile is kept: the removal checks the owner again, atomically.
+func (s *Redis) ClearInstance(ctx context.Context, instance string) (int, error) {
+	set := s.prefix + "sessions"
+	ids, err := s.c.ZRange(ctx, set, 0, -1).Result()
+	if err != nil {
+		return 0, s.fail("clear instance", err)
+	}
+	removed := 0
+	for len(ids) > 0 {
+		batch := ids[:min(clearBatch, len(ids))]
+		ids = ids[len(batch):]
+		owners := make([]*redis.StringCmd, len(batch))
+		_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range batch {
+				owners[i] = p.HGet(ctx, s.key("session:", id), "instance")
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return removed, s.fail("clear instance", err)
+		}
+		keys, args := []string{set}, []any{instance}
+		for i, id := range batch {
+			if owners[i].Val() == instance {
+				keys, args = append(keys, s.key("session:", id)), append(args, id)
+			}
+		}
+		if len(args) == 1 {
+			continue
+		}
+		n, err := removeOwned.Run(ctx, s.c, keys, args...).Int()
+		if err != nil {
+			return removed, s.fail("clear instance", err)
+		}
+		removed += n
+	}
+	return removed, nil
+}
+
+// removeOwned removes each session hash KEYS[i+1], and its member ARGV[i+1]
+// of the sorted set KEYS[1], if the hash is still held by instance ARGV[1].
+var removeOwned = redis.NewScript(`
+local n = 0
+for i = 2, #ARGV do
+	if redis.call('HGET', KEYS[i], 'instance') == ARGV[1] then
+		redis.call('DEL', KEYS[i])
+		redis.call('ZREM', KEYS[1], ARGV[i])
+		n = n + 1
 	end
 end
 return n

@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"errors"
+	"net/url"
 	"testing"
 	"time"
 
@@ -174,7 +175,7 @@ func TestDial(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Dial(tt.url)
+			c, err := Dial(tt.url, 0)
 			if tt.wantErr {
 				if err == nil {
 					c.Close()
@@ -196,13 +197,120 @@ func TestDial(t *testing.T) {
 		})
 	}
 	// The test Redis through Dial.
-	c, err := Dial(redistest.URL())
+	c, err := Dial(redistest.URL(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	if err := NewRedis(c, RedisOptions{}).Ping(context.Background()); err != nil {
 		t.Errorf("Ping through Dial: %v", err)
+	}
+}
+
+// dialThrough is Dial to the test Redis through the proxy at addr.
+func dialThrough(t *testing.T, addr string, callTimeout time.Duration) *redis.Client {
+	t.Helper()
+	u, err := url.Parse(redistest.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Host = addr
+	c, err := Dial(u.String(), callTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// TestRedisStalls: with Redis hung (connections open, nothing answered),
+// every operation fails within the client's call timeout, on a pooled
+// connection and on new ones alike, whatever the deadline of the caller's
+// context; a Fallback answers from its own memory within that time.
+func TestRedisStalls(t *testing.T) {
+	ctx := context.Background()
+	_, prefix := redistest.New(t)
+	p := redistest.Proxy(t)
+	const timeout = 200 * time.Millisecond
+	s := NewRedis(dialThrough(t, p.Addr(), timeout), RedisOptions{Prefix: prefix})
+	if err := s.Update(ctx, session("c1", 0)); err != nil { // a pooled connection
+		t.Fatal(err)
+	}
+	p.Stall()
+	t.Cleanup(p.Restore) // before the proxy closes and the client with it
+
+	// Bound: the timeout, and scheduling slack under the race detector.
+	const bound = timeout + 500*time.Millisecond
+	ops := []struct {
+		name string
+		op   func() error
+	}{
+		{"registration", func() error { _, err := s.Registration(ctx, "c1"); return err }},
+		{"update (transaction)", func() error { return s.Update(ctx, session("c2", 0)) }},
+		{"sessions (pipeline)", func() error { _, err := s.Sessions(ctx); return err }},
+		{"end", func() error { return s.End(ctx, "c1", Next{Action: ActionHangup}) }},
+		{"clear instance (script)", func() error { _, err := s.ClearInstance(ctx, "proc-1"); return err }},
+	}
+	for _, o := range ops {
+		start := time.Now()
+		err := o.op()
+		if took := time.Since(start); err == nil || errors.Is(err, ErrNotFound) || took > bound {
+			t.Errorf("%s with Redis stalled: %v after %v, want a failure within %v", o.name, err, took, bound)
+		}
+	}
+
+	f := NewFallback(s, NewMemory(MemoryOptions{}), nil, nil)
+	f.local.Register(ctx, Registration{ID: "c3", Caller: "+79161234567"})
+	start := time.Now()
+	r, err := f.Registration(ctx, "c3")
+	if took := time.Since(start); err != nil || r.Caller != "+79161234567" || took > bound {
+		t.Errorf("Fallback.Registration with Redis stalled: %+v, %v after %v", r, err, took)
+	}
+	if f.Healthy() {
+		t.Error("Fallback still healthy after a stalled operation")
+	}
+}
+
+// TestClearInstance: the sessions of one instance go, the others' stay;
+// in Redis the hash keys go too.
+func TestClearInstance(t *testing.T) {
+	ctx := context.Background()
+	c, prefix := redistest.New(t)
+	stores := []struct {
+		name  string
+		store interface {
+			Store
+			ClearInstance(context.Context, string) (int, error)
+		}
+	}{
+		{"memory", NewMemory(MemoryOptions{})},
+		{"redis", NewRedis(c, RedisOptions{Prefix: prefix + "r:"})},
+		{"fallback", NewFallback(NewRedis(c, RedisOptions{Prefix: prefix + "f:"}), NewMemory(MemoryOptions{}), nil, nil)},
+	}
+	for _, tt := range stores {
+		t.Run(tt.name, func(t *testing.T) {
+			s := tt.store
+			mine, other := session("a", 0), session("b", time.Second)
+			other.Instance = "proc-2"
+			for _, ss := range []Session{mine, other, session("c", 2*time.Second)} {
+				if err := s.Update(ctx, ss); err != nil {
+					t.Fatal(err)
+				}
+			}
+			n, err := s.ClearInstance(ctx, "proc-1")
+			if err != nil || n != 2 {
+				t.Fatalf("ClearInstance = %d, %v; want 2", n, err)
+			}
+			if got, err := s.Sessions(ctx); err != nil || sessionIDs(got) != "b" {
+				t.Errorf("Sessions after ClearInstance = %q, %v; want %q", sessionIDs(got), err, "b")
+			}
+			if n, err := s.ClearInstance(ctx, "proc-1"); err != nil || n != 0 {
+				t.Errorf("second ClearInstance = %d, %v; want 0", n, err)
+			}
+		})
+	}
+	if n := c.Exists(ctx, prefix+"r:session:a", prefix+"r:session:c").Val(); n != 0 {
+		t.Errorf("%d session hashes of the cleared instance left in Redis", n)
 	}
 }
 

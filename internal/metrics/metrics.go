@@ -28,6 +28,7 @@ type Metrics struct {
 	ProviderErrors   *prometheus.CounterVec // by provider
 	ProtocolErrors   *prometheus.CounterVec // AudioSocket, by reason
 	Connections      prometheus.Counter
+	FrameWarnings    *prometheus.CounterVec // AudioSocket frames a call did not use as sent, by kind
 	Draining         prometheus.Gauge
 
 	RecordsWaiting  prometheus.Gauge       // call records spooled on disk, not yet in the database
@@ -35,6 +36,9 @@ type Metrics struct {
 	RecordsFailed   prometheus.Counter     // call records that could not be kept (spool full, or refused by the database)
 	DependencyUp    *prometheus.GaugeVec   // 1 when the dependency answered its last check, by dependency
 	DependencyError *prometheus.CounterVec // failed operations on a dependency (the call went on with a fallback), by dependency
+
+	OrderProofFailures prometheus.Counter // wrong proofs that an order is the caller's (last four digits of its phone)
+	OrderProofLockouts prometheus.Counter // calls sent to an operator after too many wrong proofs
 }
 
 // Outcomes of a call, the values of callproc_calls_total{outcome}.
@@ -46,6 +50,10 @@ const (
 	OutcomeMaxDuration  = "max_duration"  // hit CALL_MAX_DURATION
 	OutcomeShutdown     = "shutdown"      // ended by a drain that timed out
 	OutcomeError        = "error"         // protocol or provider failure
+	// OutcomeInterrupted: the process died mid-call (SIGKILL, the OOM
+	// killer, a lost node); the record is the call's last checkpoint,
+	// written by the next start of the instance, which counts it.
+	OutcomeInterrupted = "interrupted"
 )
 
 // latencyBuckets cover 20 ms to 10 s: turn latencies live around 0.1-2 s.
@@ -81,6 +89,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		ProviderErrors:   vec("callproc_provider_errors_total", "Failed provider requests (errors and timeouts).", "provider"),
 		ProtocolErrors:   vec("callproc_audiosocket_protocol_errors_total", "AudioSocket connections ended by a protocol problem, by reason.", "reason"),
 		Connections:      counter("callproc_audiosocket_connections_total", "AudioSocket connections accepted."),
+		FrameWarnings:    vec("callproc_audiosocket_frame_warnings_total", "Frames from Asterisk a call did not use as sent, by kind: rate_change, dtmf_flood (digits beyond a human's pace, dropped), unexpected_frame, event_dropped.", "kind"),
 		Draining:         prometheus.NewGauge(prometheus.GaugeOpts{Name: "callproc_draining", Help: "1 while the instance drains before shutdown."}),
 		RecordsWaiting:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "callproc_records_waiting", Help: "Call records spooled on local disk, waiting to be written to the database."}),
 		RecordsWritten:   counter("callproc_records_written_total", "Call records written to the database."),
@@ -88,6 +97,10 @@ func New(reg prometheus.Registerer) *Metrics {
 		DependencyUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "callproc_dependency_up",
 			Help: "1 when the dependency answered its last readiness check, 0 when it did not, by dependency."}, []string{"dependency"}),
 		DependencyError: vec("callproc_dependency_errors_total", "Operations on a dependency that failed (the call went on with a local fallback), by dependency.", "dependency"),
+		OrderProofFailures: counter("callproc_order_proof_failures_total",
+			"Wrong proofs that an order is the caller's (the last four digits of the phone on it), unknown orders included."),
+		OrderProofLockouts: counter("callproc_order_proof_lockouts_total",
+			"Calls sent to an operator after too many wrong proofs of an order's ownership."),
 	}
 	reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -95,12 +108,13 @@ func New(reg prometheus.Registerer) *Metrics {
 		m.ActiveCalls, m.Calls, m.CallDuration, m.TurnLatency, m.GreetingLatency,
 		m.STTFinalLatency, m.ResponderLatency, m.TTSFirstByte, m.BargeIns, m.NoInput,
 		m.DTMF, m.PlayoutUnderruns, m.PlayoutLate, m.ProviderRequests, m.ProviderErrors,
-		m.ProtocolErrors, m.Connections, m.Draining,
+		m.ProtocolErrors, m.Connections, m.Draining, m.FrameWarnings,
 		m.RecordsWaiting, m.RecordsWritten, m.RecordsFailed, m.DependencyUp, m.DependencyError,
+		m.OrderProofFailures, m.OrderProofLockouts,
 	)
 	// Every outcome is exported from the start, at 0, so that increase()
 	// sees the first call of each kind after a restart.
-	for _, o := range []string{OutcomeCompleted, OutcomeOperator, OutcomeCallerHangup, OutcomeNoInput, OutcomeMaxDuration, OutcomeShutdown, OutcomeError} {
+	for _, o := range []string{OutcomeCompleted, OutcomeOperator, OutcomeCallerHangup, OutcomeNoInput, OutcomeMaxDuration, OutcomeShutdown, OutcomeError, OutcomeInterrupted} {
 		m.Calls.WithLabelValues(o)
 	}
 	return m

@@ -28,10 +28,21 @@ var _ call.Store = (*Calls)(nil)
 func NewCalls(db *DB) *Calls { return &Calls{db: db} }
 
 // SaveCall implements call.Store. It writes the call, its turns and their
-// tool calls in one transaction, as upserts keyed by the call's UUID and
-// the turn number: saving a record again replaces the stored one (turns it
-// no longer has are deleted, each turn's tool calls are replaced) and never
+// tool calls in one transaction, as upserts keyed by the call and the turn
+// number: saving a record of the same call again (a checkpoint, then the
+// final record, or a save retried) replaces the stored one (turns it no
+// longer has are deleted, each turn's tool calls are replaced) and never
 // duplicates a row.
+//
+// The same call is the same UUID, instance and start (call.Record.Key,
+// the start at the database's microsecond precision). A record of another
+// call with a UUID already stored, one that Asterisk sent again, is kept
+// beside the earlier call, under an id derived from its UUID, instance and
+// start (DerivedCallID): the same id on every save of that call, so its
+// own saves still replace each other, and the earlier record is never
+// overwritten. Saves of one UUID take turns (a transaction-scoped
+// advisory lock), so that two such calls saved at once by two instances
+// cannot both take the UUID.
 //
 // A record the database can never take wraps ErrInvalidRecord: a call ID
 // that is not a UUID in its 36-character form, two turns with one number,
@@ -51,12 +62,88 @@ func (c *Calls) SaveCall(ctx context.Context, rec *call.Record) error {
 		return fmt.Errorf("%w: call %s: %w", ErrInvalidRecord, id, err)
 	}
 
+	err = pgx.BeginFunc(ctx, c.db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, saveLockSpace, saveLockKey(id)); err != nil {
+			return err
+		}
+		row, err := rowID(ctx, tx, id, rec)
+		if err != nil {
+			return err
+		}
+		return tx.SendBatch(ctx, saveBatch(row, id, rec)).Close()
+	})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errNoRowID), isInvalidData(err):
+		return fmt.Errorf("%w: call %s: %w", ErrInvalidRecord, id, err)
+	default:
+		return fmt.Errorf("postgres: save call %s: %w", id, err)
+	}
+}
+
+// saveLockSpace is the first key of the advisory locks SaveCall takes
+// ("call" in ASCII); the second is saveLockKey of the UUID. Two-key
+// advisory locks do not conflict with golang-migrate's one-key lock.
+const saveLockSpace int32 = 0x63616c6c
+
+// saveLockKey folds a UUID into the second key of its save lock. Two UUIDs
+// that fold alike only make their saves take turns.
+func saveLockKey(id string) int32 {
+	u := uuid.MustParse(id)
+	var k uint32
+	for i := 0; i < len(u); i += 4 {
+		k ^= uint32(u[i])<<24 | uint32(u[i+1])<<16 | uint32(u[i+2])<<8 | uint32(u[i+3])
+	}
+	return int32(k)
+}
+
+// errNoRowID: both the UUID and the derived id hold other calls, which
+// would take a SHA-1 collision.
+var errNoRowID = errors.New("the call's UUID and its derived id both hold other calls")
+
+// rowID returns the id under which rec's call (UUID id) is stored: id
+// itself when it is free or holds this same call, else DerivedCallID. The
+// caller holds the UUID's save lock.
+func rowID(ctx context.Context, tx pgx.Tx, id string, rec *call.Record) (string, error) {
+	started := rec.Started.Truncate(time.Microsecond) // as timestamptz keeps it
+	for _, candidate := range []string{id, DerivedCallID(id, rec.Instance, rec.Started)} {
+		var (
+			instance string
+			at       time.Time
+		)
+		err := tx.QueryRow(ctx, `SELECT instance, started FROM calls WHERE id = $1`, candidate).Scan(&instance, &at)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return candidate, nil
+		case err != nil:
+			return "", err
+		case instance == rec.Instance && at.Equal(started):
+			return candidate, nil
+		}
+	}
+	return "", errNoRowID
+}
+
+// DerivedCallID is the id of a call whose UUID an earlier call already
+// holds in the calls table: a name-based (version 5) UUID in the namespace
+// of the call's UUID, from the instance that took it and its start at
+// microsecond precision. The call_uuid column keeps the UUID it arrived
+// with.
+func DerivedCallID(id, instance string, started time.Time) string {
+	name := instance + "\n" + started.Truncate(time.Microsecond).UTC().Format(time.RFC3339Nano)
+	return uuid.NewSHA1(uuid.MustParse(id), []byte(name)).String()
+}
+
+// saveBatch is the upsert of rec's call under row (its UUID id, or the id
+// derived from it), its turns and their tool calls.
+func saveBatch(row, id string, rec *call.Record) *pgx.Batch {
 	b := &pgx.Batch{}
 	b.Queue(`
-		INSERT INTO calls (id, caller, called, environment, started, ended, rate_hz,
+		INSERT INTO calls (id, call_uuid, instance, caller, called, environment, started, ended, rate_hz,
 			outcome, disposition, reason, failure, greeting_latency_ms,
 			barge_ins, no_inputs, dtmf, underruns, bot_frames_after_barge_in)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		VALUES ($1, $18, $19, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 		ON CONFLICT (id) DO UPDATE SET
 			caller = excluded.caller, called = excluded.called,
 			environment = excluded.environment, started = excluded.started,
@@ -68,15 +155,15 @@ func (c *Calls) SaveCall(ctx context.Context, rec *call.Record) error {
 			dtmf = excluded.dtmf, underruns = excluded.underruns,
 			bot_frames_after_barge_in = excluded.bot_frames_after_barge_in,
 			updated_at = now()`,
-		id, rec.Caller, rec.Called, rec.Environment, rec.Started, rec.Ended, rec.Rate,
+		row, rec.Caller, rec.Called, rec.Environment, rec.Started, rec.Ended, rec.Rate,
 		rec.Outcome, string(rec.Disposition), rec.Reason, rec.Failure, millis(rec.GreetingLatency),
-		rec.BargeIns, rec.NoInputs, rec.DTMF, rec.Underruns, rec.BotFramesAfterBargeIn)
+		rec.BargeIns, rec.NoInputs, rec.DTMF, rec.Underruns, rec.BotFramesAfterBargeIn, id, rec.Instance)
 	ns := make([]int, len(rec.Turns))
 	for i, t := range rec.Turns {
 		ns[i] = t.N
 	}
-	b.Queue(`DELETE FROM call_tool_calls WHERE call_id = $1`, id)
-	b.Queue(`DELETE FROM call_turns WHERE call_id = $1 AND n <> ALL ($2)`, id, ns)
+	b.Queue(`DELETE FROM call_tool_calls WHERE call_id = $1`, row)
+	b.Queue(`DELETE FROM call_turns WHERE call_id = $1 AND n <> ALL ($2)`, row, ns)
 	for _, t := range rec.Turns {
 		b.Queue(`
 			INSERT INTO call_turns (call_id, n, caller_text, bot_text, action, interrupted,
@@ -90,7 +177,7 @@ func (c *Calls) SaveCall(ctx context.Context, rec *call.Record) error {
 				reply_latency_ms = excluded.reply_latency_ms,
 				tts_latency_ms = excluded.tts_latency_ms,
 				turn_latency_ms = excluded.turn_latency_ms`,
-			id, t.N, t.CallerText, nonNil(t.BotText), t.Action, t.Interrupted,
+			row, t.N, t.CallerText, nonNil(t.BotText), t.Action, t.Interrupted,
 			t.Failure, nullTime(t.SpeechEnd), millis(t.STTLatency), millis(t.ReplyLatency),
 			millis(t.TTSLatency), millis(t.TurnLatency))
 		for seq, tc := range t.Tools {
@@ -99,21 +186,10 @@ func (c *Calls) SaveCall(ctx context.Context, rec *call.Record) error {
 				INSERT INTO call_tool_calls (call_id, turn_n, seq, name, args, args_invalid,
 					result, error, duration_ms)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-				id, t.N, seq, tc.Name, args, invalid, tc.Result, tc.Error, millis(tc.Duration))
+				row, t.N, seq, tc.Name, args, invalid, tc.Result, tc.Error, millis(tc.Duration))
 		}
 	}
-
-	err = pgx.BeginFunc(ctx, c.db.pool, func(tx pgx.Tx) error {
-		return tx.SendBatch(ctx, b).Close()
-	})
-	switch {
-	case err == nil:
-		return nil
-	case isInvalidData(err):
-		return fmt.Errorf("%w: call %s: %w", ErrInvalidRecord, id, err)
-	default:
-		return fmt.Errorf("postgres: save call %s: %w", id, err)
-	}
+	return b
 }
 
 // parseCallID accepts a UUID in its 36-character form (the form the
@@ -227,7 +303,7 @@ func hex4(s string) rune {
 
 // callColumns are the columns of calls that make a call.Record, in the
 // order scanCall reads them.
-const callColumns = `id::text, caller, called, environment, started, ended, rate_hz,
+const callColumns = `id::text, caller, called, environment, instance, started, ended, rate_hz,
 	outcome, disposition, reason, failure, greeting_latency_ms,
 	barge_ins, no_inputs, dtmf, underruns, bot_frames_after_barge_in`
 
@@ -237,7 +313,7 @@ func scanCall(row pgx.CollectableRow) (*call.Record, error) {
 		disp       string
 		greetingMS float64
 	)
-	err := row.Scan(&r.ID, &r.Caller, &r.Called, &r.Environment, &r.Started, &r.Ended, &r.Rate,
+	err := row.Scan(&r.ID, &r.Caller, &r.Called, &r.Environment, &r.Instance, &r.Started, &r.Ended, &r.Rate,
 		&r.Outcome, &disp, &r.Reason, &r.Failure, &greetingMS,
 		&r.BargeIns, &r.NoInputs, &r.DTMF, &r.Underruns, &r.BotFramesAfterBargeIn)
 	r.Disposition = call.Disposition(disp)

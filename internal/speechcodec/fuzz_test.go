@@ -1,6 +1,8 @@
 package speechcodec
 
 import (
+	"encoding/binary"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -9,31 +11,168 @@ import (
 	"github.com/tirevoice/assistant/internal/audio"
 )
 
-// fuzzInput is the seed form: one control byte (bit 0: 16 kHz, the rest
-// seeds the chunk sizes) and then s16le samples.
-func fuzzInput(ctl byte, p audio.PCM16) []byte {
-	return audio.AppendS16LE([]byte{ctl}, p)
+// The fuzz input describes audio rather than holding it, so that a few dozen
+// bytes reach every state of the decoder (a raw PCM input needs kilobytes
+// per phrase, and the fuzzer cannot find a preamble in random samples):
+//
+//	byte 0     control: bit 0 the line is 16 kHz, bit 1 it went through
+//	           mu-law, bits 2-7 seed the chunk sizes the decoder is fed in
+//	then ops   one byte each, below, until the input or the audio budget
+//	           runs out
+//
+// An op below 0x80 is one 20 ms symbol: its low nibble is the tone, bits
+// 4-6 how it sounds (the style constants). An op from 0x80 up is raw audio
+// at the line's rate: the next 2*(op&0x7f+1) bytes are s16le samples, as
+// many as there are.
+const (
+	fuzz16k   = 1 << 0
+	fuzzMulaw = 1 << 1
+
+	opRaw = 0x80
+	// maxFuzzSymbols bounds the audio of one input: 64 symbols, 1.28 s,
+	// room for a phrase of 25 payload bytes. Longer inputs cost more per
+	// exec and reach no state that shorter ones do not.
+	maxFuzzSymbols = 64
+)
+
+// How a symbol op sounds, bits 4-6 of the op.
+const (
+	styleClean  = iota // the tone as the encoder sends it
+	styleHalf          // 6 dB quieter
+	styleFaint         // 30 dB quieter
+	styleMixed         // the tone and its alternate (15-k) at once
+	styleLate          // the tone shifted by half a symbol: a symbol boundary out of sync
+	styleSilent        // silence
+	styleNoise         // loud white noise
+	styleLow           // a tone below the band (500 Hz), as speech or a DTMF row has
+)
+
+// fuzzSounds holds the sounds the ops are made of at one line rate. At
+// 16 kHz they are synthesised at that rate rather than resampled, which
+// would cost more than the decoding under test.
+type fuzzSounds struct {
+	rate audio.Rate
+	tone [numTones][]int16 // a symbol of each tone
+	low  []int16           // a symbol of 500 Hz
 }
 
-// FuzzDecoder feeds arbitrary samples in arbitrary chunks. The decoder must
-// not panic, must hear the same whatever the chunking, and must claim as
-// heard only texts the encoder could have sent.
+func newFuzzSounds(enc *Encoder, r audio.Rate) *fuzzSounds {
+	fs := &fuzzSounds{rate: r}
+	n := r.FrameSamples()
+	sine := func(hz float64) []int16 {
+		s := make([]int16, n)
+		for i := range s {
+			s[i] = int16(math.Round(amplitude * math.Sin(2*math.Pi*hz*float64(i)/float64(r))))
+		}
+		return s
+	}
+	for k := range numTones {
+		if r == rate {
+			fs.tone[k] = enc.sym[k][:] // exactly what the encoder sends
+		} else {
+			fs.tone[k] = sine(toneHz(k))
+		}
+	}
+	fs.low = sine(500)
+	return fs
+}
+
+// audio renders the ops of a fuzz input.
+func (fs *fuzzSounds) audio(ops []byte) audio.PCM16 {
+	n := fs.rate.FrameSamples()
+	limit := maxFuzzSymbols * n
+	var p audio.PCM16
+	noise := uint32(1)
+	for len(ops) > 0 && len(p) < limit {
+		op := ops[0]
+		ops = ops[1:]
+		if op >= opRaw {
+			k := min(2*(int(op&^opRaw)+1), len(ops))
+			p = audio.AppendFromS16LE(p, ops[:k])
+			ops = ops[k:]
+			continue
+		}
+		k := int(op & 0x0f)
+		sym := fs.tone[k]
+		switch op >> 4 {
+		case styleClean:
+			p = append(p, sym...)
+		case styleHalf:
+			for _, s := range sym {
+				p = append(p, s/2)
+			}
+		case styleFaint:
+			for _, s := range sym {
+				p = append(p, s/32)
+			}
+		case styleMixed:
+			alt := fs.tone[numTones-1-k]
+			for i, s := range sym {
+				p = append(p, s/2+alt[i]/2)
+			}
+		case styleLate:
+			p = append(p, sym[n/2:]...)
+			p = append(p, sym[:n/2]...)
+		case styleSilent:
+			p = append(p, make(audio.PCM16, n)...)
+		case styleNoise:
+			for range n {
+				noise = noise*1664525 + 1013904223
+				p = append(p, int16(noise>>16)/4)
+			}
+		case styleLow:
+			p = append(p, fs.low...)
+		}
+	}
+	return p[:min(len(p), limit)]
+}
+
+// phraseOps is the op form of the phrase for text: its clean symbols.
+func phraseOps(text string) []byte {
+	frame := binary.BigEndian.AppendUint16(nil, uint16(textLen(text)))
+	frame = append(frame, crc8(frame))
+	frame = appendText(frame, text)
+	frame = binary.BigEndian.AppendUint16(frame, crc16(frame))
+	ops := []byte{byte(preamble[0]), byte(preamble[1]), byte(preamble[2]), byte(preamble[3])}
+	for _, b := range frame {
+		ops = append(ops, b>>4, b&0xf)
+	}
+	return ops
+}
+
+// FuzzDecoder feeds the decoder audio described by the input (see the
+// constants above). Invariants: no panic; the phrases heard are the same
+// whatever the chunking; each phrase lies inside the stream and the phrases
+// come in order; a phrase heard as text is one the encoder sends, sends as
+// exactly that text, and spans exactly the encoder's duration of it.
+//
+// Seeds in testdata/fuzz/FuzzDecoder: whole phrases at 8 and 16 kHz and
+// through mu-law, a cut one, ones with a bad length check or CRC, an escape
+// rune, noise and raw samples.
 func FuzzDecoder(f *testing.F) {
 	enc := NewEncoder()
-	da, _ := enc.Encode("Да")
-	f.Add(fuzzInput(0, append(silence(50*time.Millisecond), da...)))
-	f.Add(fuzzInput(3, resample(da, audio.Rate8k, audio.Rate16k)))
-	f.Add([]byte{})
+	sounds := map[audio.Rate]*fuzzSounds{
+		audio.Rate8k:  newFuzzSounds(enc, audio.Rate8k),
+		audio.Rate16k: newFuzzSounds(enc, audio.Rate16k),
+	}
+	// One seed made from the format itself, so that the corpus keeps a
+	// whole phrase if the format changes.
+	silent := byte(styleSilent << 4)
+	f.Add(append([]byte{0, silent, silent}, append(phraseOps("Да"), silent, silent)...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) == 0 {
 			return
 		}
+		ctl := data[0]
 		r := audio.Rate8k
-		if data[0]&1 != 0 {
+		if ctl&fuzz16k != 0 {
 			r = audio.Rate16k
 		}
-		p := audio.AppendFromS16LE(nil, data[1:])
-		seed := uint32(data[0]>>1) + 1
+		p := sounds[r].audio(data[1:])
+		if ctl&fuzzMulaw != 0 {
+			p = audio.MulawDecode(nil, audio.MulawEncode(nil, p))
+		}
+		seed := uint32(ctl>>2) + 1
 
 		d := NewDecoder(r)
 		var chunked []Phrase
@@ -52,10 +191,15 @@ func FuzzDecoder(f *testing.F) {
 		}
 
 		total := r.Duration(len(p))
+		var last time.Duration
 		for _, ph := range chunked {
 			if ph.Start > ph.End || ph.End > total+10*time.Millisecond {
 				t.Errorf("phrase at %v..%v in a stream of %v", ph.Start, ph.End, total)
 			}
+			if ph.Start < last {
+				t.Errorf("phrase at %v..%v starts before the previous one ended (%v)", ph.Start, ph.End, last)
+			}
+			last = ph.End
 			if !ph.OK {
 				if ph.Text != "" {
 					t.Errorf("unintelligible phrase with text %q", ph.Text)
@@ -64,6 +208,11 @@ func FuzzDecoder(f *testing.F) {
 			}
 			if !utf8.ValidString(ph.Text) || len(ph.Text) > MaxText {
 				t.Fatalf("heard %d bytes of text %q, valid UTF-8 %v", len(ph.Text), ph.Text, utf8.ValidString(ph.Text))
+			}
+			// Before the resampler's delay a start is clamped to 0; past it
+			// the span is exactly the phrase's symbols.
+			if d := enc.Duration(ph.Text); ph.Start > 0 && ph.End-ph.Start != d {
+				t.Errorf("heard %q over %v, the encoder's phrase lasts %v", ph.Text, ph.End-ph.Start, d)
 			}
 			// It is a text the encoder sends, and sends as what was heard.
 			q, err := enc.Encode(ph.Text)

@@ -223,3 +223,23 @@ func TestEncodeRefusesWhatJSONCannotHold(t *testing.T) {
 		t.Error("a year past 9999 encoded")
 	}
 }
+
+// TestCheckpointMark: a checkpoint file says so; a final record's file
+// does not carry the field at all, so files of finished calls stay as the
+// first version wrote them.
+func TestCheckpointMark(t *testing.T) {
+	rec := goldenRecord()
+	for _, checkpoint := range []bool{false, true} {
+		data, err := encodeFile(rec, checkpoint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := decodeFile(data)
+		if err != nil || f.Checkpoint != checkpoint || !reflect.DeepEqual(f.Record, rec) {
+			t.Errorf("checkpoint %v: decoded %+v, %v", checkpoint, f, err)
+		}
+		if has := bytes.Contains(data, []byte(`"checkpoint"`)); has != checkpoint {
+			t.Errorf("checkpoint %v: file %s", checkpoint, data)
+		}
+	}
+}

@@ -60,6 +60,7 @@ type sink struct {
 	downAttempt int
 	saves       map[string]int // successful saves per call id
 	order       []string       // call ids in the order saved
+	saved       []*call.Record // the records saved, in order
 	busy        int            // saves under way
 	maxBusy     int
 	gate        chan struct{} // when set, each save waits for it to close
@@ -119,6 +120,7 @@ func (k *sink) SaveCall(ctx context.Context, rec *call.Record) error {
 	}
 	k.saves[rec.ID]++
 	k.order = append(k.order, rec.ID)
+	k.saved = append(k.saved, rec)
 	return nil
 }
 
@@ -159,6 +161,13 @@ func (k *sink) savedOnce(t *testing.T, ids ...string) {
 	if len(k.saves) != len(ids) {
 		t.Errorf("saved %d calls, want %d", len(k.saves), len(ids))
 	}
+}
+
+// savedRecords returns the records saved, in order.
+func (k *sink) savedRecords() []*call.Record {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return slices.Clone(k.saved)
 }
 
 // savedOrder returns the call ids in the order saved.

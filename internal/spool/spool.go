@@ -1,15 +1,24 @@
 // Package spool keeps finished call records on local disk until the
 // database has them.
 //
-// A call's record must never be lost and must never be written on the
-// audio path. The call session hands it to Put, which makes it durable in a
-// directory and returns; Run writes the waiting records to a Sink (the
+// A call's record must never be lost, not even to SIGKILL, and must never
+// be written on the audio path. While a call runs, its session hands each
+// checkpoint of the record (after every turn; its outcome says
+// interrupted) to Checkpoint, which keeps it on disk but not for the sink;
+// at the end it hands the final record to Put, which makes it durable and
+// replaces the checkpoint. Run writes the waiting records to a Sink (the
 // database) in the background, oldest first, backing off while the sink
 // fails; Flush writes what it can at shutdown. What is not written stays on
-// disk for the next Open. A file is removed only after the sink accepted
+// disk for the next Open, checkpoints too: a process killed mid-call
+// leaves its calls' last checkpoints, which the next Open queues as the
+// records of those calls. A file is removed only after the sink accepted
 // its record, so a crash (or a save whose outcome is unknown, such as a
 // timeout) can make a record be written again: the sink must be idempotent
-// by call id and turn number.
+// by call (call.Record.Key) and turn number.
+//
+// Files are per call: a call's newer file (a checkpoint, or its final
+// record) replaces its older one, and a record of another call with the
+// same id (a UUID used again) never does.
 //
 // One Spool owns its directory; two processes must not share one.
 package spool
@@ -33,9 +42,9 @@ import (
 
 // Sink is where records go: the database.
 type Sink interface {
-	// SaveCall stores rec. It must be idempotent by call id and turn
-	// number. An error wrapped with Permanent means rec will never be
-	// accepted; any other error is retried later.
+	// SaveCall stores rec. It must be idempotent by call (rec.Key())
+	// and turn number. An error wrapped with Permanent means rec will
+	// never be accepted; any other error is retried later.
 	SaveCall(ctx context.Context, rec *call.Record) error
 }
 
@@ -43,7 +52,7 @@ type Sink interface {
 type Config struct {
 	Dir         string        // spool directory, created 0700 if missing; refused records go to Dir/failed. Required.
 	MaxRecords  int           // records waiting at most; default 10000
-	MaxBytes    int64         // bytes of waiting record files at most; default 256 MiB
+	MaxBytes    int64         // bytes of waiting record files and checkpoints at most; default 256 MiB
 	RetryMin    time.Duration // delay after the first failed save; default 500 ms
 	RetryMax    time.Duration // longest delay between failed saves; default 30 s
 	SaveTimeout time.Duration // limit of one save attempt; default 5 s
@@ -126,15 +135,25 @@ type Spool struct {
 	mu    sync.Mutex
 	seq   uint64   // last sequence number used, here or in failed/
 	queue []*entry // waiting records, in the order they will be tried
-	byID  map[string]*entry
+	byKey map[string]*entry
 	bytes int64 // sum of the sizes in queue
+	// held are the checkpoints of calls in progress, by key: on disk, not
+	// for the sink. heldBytes is the sum of their sizes.
+	held      map[string]*entry
+	heldBytes int64
+	recovered int // checkpoints of an earlier run that Open queued
 }
 
-// entry is a waiting record; its contents are on disk only.
+// entry is a waiting record or a held checkpoint; its contents are on
+// disk only.
 type entry struct {
-	id   string
+	key  string // call.Record.Key
+	id   string // the call id, for log lines
 	name string // file name in Dir
 	size int64
+	// checkpoint: the file is a checkpoint (held, or queued by Open as
+	// the record of a call an earlier run did not finish).
+	checkpoint bool
 	// inFlight: a save of it is under way. Guarded by Spool.mu.
 	inFlight bool
 	// replaced: a newer Put of the same call took its place while it was
@@ -144,7 +163,8 @@ type entry struct {
 }
 
 // Open opens the spool in cfg.Dir, creating the directory if needed, and
-// loads the records a previous run left there, oldest first. A file that
+// loads the records a previous run left there, oldest first, with the
+// checkpoints of the calls it did not finish (see Recovered). A file that
 // does not decode is set aside in Dir/failed (and counted as Failed);
 // temporary files of Puts interrupted by a crash are deleted. Nothing is
 // written to the sink until Run or Flush.
@@ -169,7 +189,8 @@ func Open(cfg Config, sink Sink) (*Spool, error) {
 		failedDir: failedDir,
 		saving:    make(chan struct{}, 1),
 		wake:      make(chan struct{}, 1),
-		byID:      map[string]*entry{},
+		byKey:     map[string]*entry{},
+		held:      map[string]*entry{},
 	}
 	if err := s.load(); err != nil {
 		return nil, err
@@ -222,9 +243,9 @@ func (s *Spool) load() error {
 		}
 		s.seq = max(s.seq, seq)
 		data, err := readFile(path, s.readLimit())
-		var rec *call.Record
+		var f *file
 		if err == nil {
-			rec, err = decode(data)
+			f, err = decodeFile(data)
 		}
 		switch {
 		case errors.Is(err, errCorrupt):
@@ -235,18 +256,34 @@ func (s *Spool) load() error {
 			s.log.Error("spooled call record unreadable; left for the next start", "file", name, "err", err)
 			continue
 		}
-		e := &entry{id: rec.ID, name: name, size: int64(len(data))}
-		if old := s.byID[e.id]; old != nil {
-			// The same call put twice, and a crash came before the older
-			// file was removed: the newer one is the record.
+		e := &entry{key: keyOf(f.Record), id: f.Record.ID, name: name, size: int64(len(data)), checkpoint: f.Checkpoint}
+		if old := s.byKey[e.key]; old != nil {
+			// The same call written twice (a checkpoint, then the final
+			// record), and a crash came before the older file was
+			// removed: the newer one is the record.
 			s.unlink(old)
 			s.remove(old.name)
 		}
 		s.link(e)
 	}
+	for _, e := range s.queue {
+		if e.checkpoint {
+			s.recovered++
+		}
+	}
 	s.setWaiting()
-	s.log.Info("spooled call records loaded", "dir", s.cfg.Dir, "waiting", len(s.queue), "bytes", s.bytes)
+	s.log.Info("spooled call records loaded", "dir", s.cfg.Dir, "waiting", len(s.queue), "bytes", s.bytes,
+		"interrupted_calls", s.recovered)
 	return nil
+}
+
+// Recovered returns how many of the records Open loaded are checkpoints:
+// calls an earlier run of the process was holding when it died, now
+// queued as they were last checkpointed (outcome interrupted).
+func (s *Spool) Recovered() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.recovered
 }
 
 // readLimit is the largest file read as a record. Put never writes one
@@ -261,10 +298,11 @@ func (s *Spool) Len() int {
 	return len(s.queue)
 }
 
-// Put keeps rec durably until the sink has it, and wakes Run. It does not
-// talk to the sink and does not keep rec: it encodes it, writes the file
-// and syncs it (a few milliseconds on a local disk). A record for a call
-// id that is already waiting replaces that one.
+// Put keeps rec, a call's final record, durably until the sink has it,
+// and wakes Run. It does not talk to the sink and does not keep rec: it
+// encodes it, writes the file and syncs it (a few milliseconds on a local
+// disk). It replaces the call's checkpoint, and a record of the same call
+// (rec.Key()) that is already waiting.
 //
 // On error the record was not kept: it is counted as Failed and logged.
 // At the bounds the error wraps ErrFull, and nothing already waiting is
@@ -282,13 +320,17 @@ func (s *Spool) Put(rec *call.Record) error {
 	s.putMu.Lock()
 	defer s.putMu.Unlock()
 
+	key := keyOf(rec)
 	s.mu.Lock()
-	n, bytes := len(s.queue), s.bytes
-	if old := s.byID[rec.ID]; old != nil {
+	n, bytes := len(s.queue), s.bytes+s.heldBytes
+	if old := s.byKey[key]; old != nil {
 		n, bytes = n-1, bytes-old.size // the same call: it takes the old one's place
 	}
+	if cp := s.held[key]; cp != nil {
+		bytes -= cp.size // replaced too
+	}
 	if n+1 > s.cfg.MaxRecords || bytes+size > s.cfg.MaxBytes {
-		err := fullError(len(s.queue), s.bytes, s.cfg)
+		err := fullError(len(s.queue), s.bytes+s.heldBytes, s.cfg)
 		s.mu.Unlock()
 		return s.lost(rec.ID, err)
 	}
@@ -300,10 +342,10 @@ func (s *Spool) Put(rec *call.Record) error {
 		return s.lost(rec.ID, fmt.Errorf("spool: write %s: %w", name, err))
 	}
 
-	e := &entry{id: rec.ID, name: name, size: size}
+	e := &entry{key: key, id: rec.ID, name: name, size: size}
 	var drop *entry
 	s.mu.Lock()
-	if old := s.byID[rec.ID]; old != nil {
+	if old := s.byKey[key]; old != nil {
 		// Looked up again: the writer may have finished with it meanwhile.
 		s.unlink(old)
 		if old.inFlight {
@@ -312,17 +354,110 @@ func (s *Spool) Put(rec *call.Record) error {
 			drop = old
 		}
 	}
+	cp := s.unhold(key)
 	s.link(e)
 	s.setWaiting()
 	s.mu.Unlock()
+	// Removed after the final record is durable: a crash in between
+	// leaves both, and Open keeps the newer.
 	if drop != nil {
 		s.remove(drop.name)
+	}
+	if cp != nil {
+		s.remove(cp.name)
 	}
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
 	return nil
+}
+
+// Checkpoint keeps rec, the record so far of a call in progress, durably
+// on disk, where the next Open finds it if the process dies before the
+// call's Put; Run does not write it to the sink. It replaces the call's
+// previous checkpoint, and Put replaces it. Like Put it writes and syncs a
+// file, so it must not run on the audio path; a checkpoint of a call whose
+// final record is already waiting is ignored. The caller sets the
+// checkpoint's outcome (interrupted) and end time: the file is the record
+// the call will have if its process dies.
+//
+// On error (the spool at MaxBytes, a disk error) the checkpoint was not
+// kept, the call's previous one stays, and a warning is logged; nothing
+// is lost yet, so nothing is counted as Failed.
+func (s *Spool) Checkpoint(rec *call.Record) error {
+	if rec == nil {
+		return errors.New("spool: Checkpoint of a nil record")
+	}
+	data, err := encodeFile(rec, true)
+	if err != nil {
+		return s.notKept(rec.ID, err)
+	}
+	size := int64(len(data))
+	key := keyOf(rec)
+	if key == "" {
+		return s.notKept(rec.ID, errors.New("spool: checkpoint of a call without an id"))
+	}
+
+	s.putMu.Lock()
+	defer s.putMu.Unlock()
+
+	s.mu.Lock()
+	if s.byKey[key] != nil {
+		s.mu.Unlock()
+		return nil // the final record is in: the call is over
+	}
+	bytes := s.bytes + s.heldBytes
+	if old := s.held[key]; old != nil {
+		bytes -= old.size
+	}
+	if bytes+size > s.cfg.MaxBytes {
+		err := fullError(len(s.queue), s.bytes+s.heldBytes, s.cfg)
+		s.mu.Unlock()
+		return s.notKept(rec.ID, err)
+	}
+	s.seq++
+	name := fileName(s.seq, rec.ID)
+	s.mu.Unlock()
+
+	if err := writeFileSync(s.cfg.Dir, name, data); err != nil {
+		return s.notKept(rec.ID, fmt.Errorf("spool: write %s: %w", name, err))
+	}
+	s.mu.Lock()
+	old := s.unhold(key)
+	s.held[key] = &entry{key: key, id: rec.ID, name: name, size: size, checkpoint: true}
+	s.heldBytes += size
+	s.mu.Unlock()
+	if old != nil {
+		s.remove(old.name)
+	}
+	return nil
+}
+
+// keyOf is the key of rec's call, or "" when it has no id: such records
+// replace nothing and are each kept.
+func keyOf(rec *call.Record) string {
+	if rec.ID == "" {
+		return ""
+	}
+	return rec.Key()
+}
+
+// unhold takes the checkpoint of key, if any, out of held and returns it.
+// The caller holds mu.
+func (s *Spool) unhold(key string) *entry {
+	e := s.held[key]
+	if e != nil {
+		delete(s.held, key)
+		s.heldBytes -= e.size
+	}
+	return e
+}
+
+// notKept logs a checkpoint Checkpoint could not keep, and returns err.
+func (s *Spool) notKept(id string, err error) error {
+	s.log.Warn("call checkpoint not kept; the previous one stays", "call_id", id, "err", err)
+	return err
 }
 
 // lost counts and logs a record Put could not keep, and returns err. The
@@ -537,8 +672,8 @@ func (s *Spool) done(e *entry, retry bool) (current bool) {
 func (s *Spool) link(e *entry) {
 	s.queue = append(s.queue, e)
 	s.bytes += e.size
-	if e.id != "" {
-		s.byID[e.id] = e
+	if e.key != "" {
+		s.byKey[e.key] = e
 	}
 }
 
@@ -548,8 +683,8 @@ func (s *Spool) unlink(e *entry) {
 		s.queue = slices.Delete(s.queue, i, i+1)
 		s.bytes -= e.size
 	}
-	if s.byID[e.id] == e {
-		delete(s.byID, e.id)
+	if s.byKey[e.key] == e {
+		delete(s.byKey, e.key)
 	}
 }
 

@@ -9,8 +9,9 @@ import (
 // Errors that callers tell apart with errors.Is. Every error a Client method
 // returns wraps exactly one of them, or the caller's own context error.
 var (
-	// ErrUnavailable: the store did not answer in time, answered 5xx or 429,
-	// or the circuit breaker is open. Worth an apology and a later try.
+	// ErrUnavailable: the store did not answer in time, answered 5xx or 429
+	// or an answer the client cannot use, or the circuit breaker is open.
+	// Worth an apology and a later try.
 	ErrUnavailable = errors.New("store unavailable")
 	// ErrNotFound: no tire, order or station with that id.
 	ErrNotFound = errors.New("not found")
@@ -46,22 +47,28 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("store: %d %s: %s", e.Status, e.Code, e.Message)
 }
 
-// Is maps the status to a sentinel error.
+// Is maps the status to a sentinel error, each status to exactly one, so
+// errors.Is(err, ErrNotFound) works. A status the API does not answer
+// with (a redirect the HTTP client did not follow, 405, 418, ...) is an
+// answer the client cannot use, like a 2xx with a body it cannot read:
+// ErrUnavailable.
 func (e *APIError) Is(target error) bool {
-	switch target {
-	case ErrNotFound:
-		return e.Status == http.StatusNotFound
-	case ErrConflict:
-		return e.Status == http.StatusConflict
-	case ErrOutOfStock:
+	if target == ErrOutOfStock {
 		return e.Status == http.StatusConflict && e.Code == CodeInsufficientStock
-	case ErrInvalid:
-		return e.Status == http.StatusBadRequest || e.Status == http.StatusUnprocessableEntity ||
-			e.Status == http.StatusRequestEntityTooLarge
-	case ErrUnauthorized:
-		return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden
-	case ErrUnavailable:
-		return e.Status >= 500 || e.Status == http.StatusTooManyRequests
 	}
-	return false
+	return target == e.sentinel()
+}
+
+func (e *APIError) sentinel() error {
+	switch e.Status {
+	case http.StatusNotFound:
+		return ErrNotFound
+	case http.StatusConflict:
+		return ErrConflict
+	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge:
+		return ErrInvalid
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return ErrUnauthorized
+	}
+	return ErrUnavailable // 5xx, 429 and any status the API does not use
 }

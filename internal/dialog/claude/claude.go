@@ -189,10 +189,15 @@ func (r *Responder) Name() string { return "claude" }
 // Begin implements dialog.Responder. It begins the fallback's conversation
 // of the call too, which answers the turns the model cannot; it keeps its
 // own state and hears only those turns.
+// The conversation holds the call's tools.Caller, made from the number the
+// dialplan registered: every tool call of the model, and every turn the
+// fallback answers, acts for it, so the shop tools decide what the caller
+// may hear from who is on the line, whatever the model passes or says.
 func (r *Responder) Begin(call dialog.Call) dialog.Conversation {
 	return &Conversation{
 		r:        r,
 		fallback: r.fallback.Begin(call),
+		caller:   tools.NewCaller(call.Caller),
 		log:      r.log.With("call", call.ID),
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/tirevoice/assistant/internal/dialog"
 	"github.com/tirevoice/assistant/internal/limits"
+	"github.com/tirevoice/assistant/internal/logging"
 	"github.com/tirevoice/assistant/internal/tools"
 )
 
@@ -29,6 +31,7 @@ var errModelTimeout = errors.New("claude: turn timeout")
 type Conversation struct {
 	r        *Responder
 	fallback dialog.Conversation
+	caller   *tools.Caller // who is on the line, for the tools; shared with the fallback
 	log      *slog.Logger
 	history  []anthropic.MessageParam
 	limited  bool // a usage limit was reached: the fallback has the rest of the call
@@ -58,6 +61,8 @@ var _ dialog.Conversation = (*Conversation)(nil)
 // stops at once and returns context.Cause(ctx); the history keeps only the
 // pieces that say accepted.
 func (c *Conversation) Respond(ctx context.Context, req dialog.Request, say dialog.Say) (dialog.Outcome, error) {
+	c.caller.NextTurn()
+	ctx = tools.WithCaller(ctx, c.caller)
 	if c.limited {
 		return c.fallback.Respond(ctx, req, say)
 	}
@@ -265,7 +270,10 @@ type toolOutput struct {
 func (t *turn) callTool(ctx context.Context, u toolUse) (content string, isError bool) {
 	res, err := t.c.r.call(ctx, u.name, u.input)
 	if err != nil && (errors.Is(err, tools.ErrInvalidArgs) || errors.Is(err, tools.ErrUnknownTool)) {
-		t.log.Info("model called a tool wrongly", "tool", u.name, "err", err)
+		// The validator quotes the value it refused, which may be a
+		// caller's phone number: the log gets it masked, the model (which
+		// wrote it) as it is.
+		t.log.Info("model called a tool wrongly", "tool", u.name, "err", maskNumbers(err.Error()))
 		return err.Error(), true // for the model to correct itself
 	}
 	out := toolOutput{Say: res.Say, Data: res.Data}
@@ -276,7 +284,7 @@ func (t *turn) callTool(ctx context.Context, u toolUse) (content string, isError
 		}
 	}
 	if err != nil {
-		t.log.Warn("tool failed", "tool", u.name, "err", err)
+		t.log.Warn("tool failed", "tool", u.name, "err", maskNumbers(err.Error()))
 		out.Error = err.Error()
 	}
 	b, merr := json.Marshal(out)
@@ -294,4 +302,27 @@ func (r *Responder) call(ctx context.Context, name string, args json.RawMessage)
 		return tools.Result{}, tools.ErrUnknownTool
 	}
 	return r.reg.Call(ctx, name, args)
+}
+
+// phoneLike is a run of digits as phone numbers are written: with spaces,
+// dashes, dots and brackets between them, an optional leading "+".
+var phoneLike = regexp.MustCompile(`\+?[0-9][0-9 ().-]*[0-9]`)
+
+// maskNumbers masks every run of five digits or more in s as the logger
+// masks a phone number ("+7********67"), so that a number a tool's error
+// quotes never reaches the log whole. Shorter runs (limits in a schema,
+// "{4,12}") stay readable.
+func maskNumbers(s string) string {
+	return phoneLike.ReplaceAllStringFunc(s, func(run string) string {
+		digits := 0
+		for _, r := range run {
+			if r >= '0' && r <= '9' {
+				digits++
+			}
+		}
+		if digits < 5 {
+			return run
+		}
+		return logging.MaskPhone(run)
+	})
 }

@@ -32,6 +32,9 @@ import (
 type response struct {
 	status int    // 200 for a stream
 	file   string // testdata file: .sse for a stream, .json for an error body
+	// build, when set, writes the stream from the request instead of a
+	// file: a model whose reply depends on what it was sent.
+	build func(body map[string]any) string
 }
 
 func stream(file string) response { return response{status: http.StatusOK, file: file} }
@@ -101,8 +104,10 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	f.script = f.script[1:]
 	f.mu.Unlock()
 
-	data, err := os.ReadFile(filepath.Join("testdata", resp.file))
-	if err != nil {
+	var data []byte
+	if resp.build != nil {
+		data = []byte(resp.build(body))
+	} else if data, err = os.ReadFile(filepath.Join("testdata", resp.file)); err != nil {
 		f.t.Errorf("fake API: %v", err)
 		return
 	}
@@ -290,13 +295,16 @@ func (u *usageLimiter) used() []int {
 
 // harness wires a Responder to a fake API.
 type harness struct {
-	api   *fakeAPI
-	tools *testTools
-	fb    *fallback
-	lim   *usageLimiter
-	logs  *logtest.Buffer
-	r     *Responder
-	conv  dialog.Conversation
+	api    *fakeAPI
+	tools  *testTools
+	reg    *tools.Registry  // the model's tools; default tools.reg
+	fb     *fallback        // the fallback double
+	rules  dialog.Responder // a real fallback instead of fb, if set
+	lim    *usageLimiter
+	logs   *logtest.Buffer
+	caller string // the registered number
+	r      *Responder
+	conv   dialog.Conversation
 }
 
 type harnessOption func(*Config, *harness)
@@ -309,17 +317,29 @@ func withLimits(cfg limits.Config) harnessOption {
 	return func(_ *Config, h *harness) { h.lim.Limiter = limits.NewLocal(cfg, nil) }
 }
 
+// withTools gives the model reg's tools and fb as the fallback.
+func withTools(reg *tools.Registry, fb dialog.Responder) harnessOption {
+	return func(_ *Config, h *harness) { h.reg, h.rules = reg, fb }
+}
+
+// withCaller registers the call from number ("" withheld).
+func withCaller(number string) harnessOption {
+	return func(_ *Config, h *harness) { h.caller = number }
+}
+
 const testKey = "test-key"
 
 func newHarness(t *testing.T, script []response, opts ...harnessOption) *harness {
 	t.Helper()
 	h := &harness{
-		api:   newFakeAPI(t, script...),
-		tools: newTestTools(t),
-		fb:    &fallback{},
-		lim:   &usageLimiter{Limiter: limits.Unlimited{}},
-		logs:  &logtest.Buffer{},
+		api:    newFakeAPI(t, script...),
+		tools:  newTestTools(t),
+		fb:     &fallback{},
+		lim:    &usageLimiter{Limiter: limits.Unlimited{}},
+		logs:   &logtest.Buffer{},
+		caller: "+79161234567",
 	}
+	h.reg = h.tools.reg
 	cfg := Config{
 		APIKey:       testKey,
 		BaseURL:      h.api.srv.URL,
@@ -330,13 +350,17 @@ func newHarness(t *testing.T, script []response, opts ...harnessOption) *harness
 	}
 	logger := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	logger.Info("claude configured", "config", cfg)
-	r, err := New(cfg, h.tools.reg, h.fb, h.lim, logger)
+	var fb dialog.Responder = h.fb
+	if h.rules != nil {
+		fb = h.rules
+	}
+	r, err := New(cfg, h.reg, fb, h.lim, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
 	h.r = r
-	h.conv = r.Begin(dialog.Call{ID: "3f1c2a9e-7b4d-4e21-9c55-0a6b1d2e3f40", Caller: "+79161234567"})
+	h.conv = r.Begin(dialog.Call{ID: "3f1c2a9e-7b4d-4e21-9c55-0a6b1d2e3f40", Caller: h.caller})
 	t.Cleanup(func() {
 		if strings.Contains(h.logs.String(), testKey) {
 			t.Errorf("the API key is in the logs:\n%s", h.logs.String())

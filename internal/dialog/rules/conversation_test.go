@@ -151,24 +151,54 @@ func TestConversations(t *testing.T) {
 			{caller: "Где мой заказ 100012?", calls: []string{`order_status {"order_id":"100012"}`},
 				hear: []string{"Заказ номер 100012", "передан в доставку", "Чем ещё могу помочь?"}},
 		}},
-		{"order by number in words", anonymous, nil, []step{
+		{"order by number in words, proved on a withheld number", anonymous, nil, []step{
 			{caller: "Хочу узнать статус заказа", hear: []string{"номер заказа"}, not: []string{"с которого"}},
-			{caller: "сто тысяч двенадцать", calls: []string{`order_status {"order_id":"100012"}`}, hear: []string{"передан в доставку"}},
+			{caller: "сто тысяч двенадцать", calls: []string{`order_status {"order_id":"100012"}`},
+				hear: []string{"убедиться, что он ваш", "последние четыре цифры"}, not: []string{"передан", "рублей"}},
+			{caller: "четыре пять шесть семь", calls: []string{`verify_order {"order_id":"100012","last4":"4567"}`},
+				hear: []string{"заказ подтверждён", "передан в доставку", "Чем ещё могу помочь?"}},
+			{caller: "А что с заказом 100012?", calls: []string{`order_status {"order_id":"100012"}`}, hear: []string{"передан в доставку"}},
 		}},
-		{"order dictated digit by digit after a wrong number", caller, nil, []step{
-			{caller: "номер заказа 100099", calls: []string{`order_status {"order_id":"100099"}`}, hear: []string{"не найден"}},
+		{"another order number instead of the proof", caller, nil, []step{
+			{caller: "номер заказа 100099", calls: []string{`order_status {"order_id":"100099"}`}, hear: []string{"последние четыре цифры"},
+				not: []string{"не найден"}},
 			{caller: "один ноль ноль ноль один два", calls: []string{`order_status {"order_id":"100012"}`}, hear: []string{"передан в доставку"}},
 		}},
+		{"a wrong proof is asked again, a misheard one repeated", anonymous, nil, []step{
+			{caller: "Где мой заказ 100012?", calls: []string{`order_status {"order_id":"100012"}`}, hear: []string{"последние четыре цифры"}},
+			{caller: "один два три четыре", calls: []string{`verify_order {"order_id":"100012","last4":"1234"}`},
+				hear: []string{"Цифры не совпадают", "ещё раз"}, not: []string{"передан"}},
+			{caller: "э-э", hear: []string{"не поняла", "последние четыре цифры"}},
+			{caller: "8 916 123 45 67", calls: []string{`verify_order {"order_id":"100012","last4":"4567"}`}, hear: []string{"передан в доставку"}},
+		}},
+		{"three wrong proofs go to an operator", anonymous, nil, []step{
+			{caller: "Где мой заказ 100012?", calls: []string{`order_status {"order_id":"100012"}`}},
+			{caller: "1111", calls: []string{`verify_order {"order_id":"100012","last4":"1111"}`}, hear: []string{"Цифры не совпадают"}},
+			{caller: "2222", calls: []string{`verify_order {"order_id":"100012","last4":"2222"}`}, hear: []string{"Цифры не совпадают"}},
+			{caller: "3333", calls: []string{`verify_order {"order_id":"100012","last4":"3333"}`},
+				hear: []string{"не получилось подтвердить", "Соединяю вас с оператором"}, action: dialog.Transfer},
+		}},
+		{"a caller who does not know the proof is offered an operator", anonymous, nil, []step{
+			{caller: "Где мой заказ 100012?", calls: []string{`order_status {"order_id":"100012"}`}},
+			{caller: "не помню", hear: []string{"не могу назвать данные заказа", "оператором?"}},
+			{caller: "да", calls: []string{`transfer_to_operator {"reason":"caller accepted an operator"}`}, action: dialog.Transfer},
+		}},
 		{"order by the caller's phone", caller, nil, []step{
-			{caller: "Проверьте мой заказ по моему номеру", calls: []string{`order_status {"phone":"+79161234567"}`}, hear: []string{"доставлен"}},
+			{caller: "Проверьте мой заказ по моему номеру", calls: []string{`order_status {}`}, hear: []string{"доставлен"}},
+		}},
+		{"orders of a dictated phone go to the tool, which refuses another number", dialog.Call{ID: "c3", Caller: "+79990001122"}, nil, []step{
+			{caller: "Хочу узнать статус заказа, мой телефон 8 916 123 45 67", calls: []string{`order_status {"phone":"+79161234567"}`},
+				hear: []string{"только заказы того номера, с которого вы звоните", "номер заказа"}, not: []string{"доставлен", "рублей"}},
+			{caller: "заказ номер сто тысяч один", calls: []string{`order_status {"order_id":"100001"}`},
+				hear: []string{"последние четыре цифры"}, not: []string{"доставлен", "рублей"}},
 		}},
 		{"order: the caller agrees to search by phone", caller, nil, []step{
 			{caller: "Что с моим заказом?", hear: []string{"номер заказа", "с которого вы звоните"}},
-			{caller: "давайте по телефону", calls: []string{`order_status {"phone":"+79161234567"}`}, hear: []string{"доставлен"}},
+			{caller: "давайте по телефону", calls: []string{`order_status {}`}, hear: []string{"доставлен"}},
 		}},
 		{"order by phone with no caller number", anonymous, nil, []step{
-			{caller: "Узнать заказ по номеру телефона", hear: []string{"не вижу номера", "номер заказа"}},
-			{caller: "100012", calls: []string{`order_status {"order_id":"100012"}`}, hear: []string{"передан в доставку"}},
+			{caller: "Узнать заказ по номеру телефона", calls: []string{`order_status {}`}, hear: []string{"не вижу номера", "номер заказа"}},
+			{caller: "100012", calls: []string{`order_status {"order_id":"100012"}`}, hear: []string{"последние четыре цифры"}},
 		}},
 		{"stations in a city, then booking a free slot", caller, nil, []step{
 			{caller: "Где у вас шиномонтаж в Казани?", calls: []string{`find_stations {"city":"Казань"}`},
@@ -177,7 +207,7 @@ func TestConversations(t *testing.T) {
 			{caller: "завтра", calls: []string{`free_slots {"station_id":"kzn-1","date":"` + tomorrow + `"}`},
 				hear: []string{"Завтра свободно в 10:00, 11:00 и 12:00", "Какое время"}},
 			{caller: "в одиннадцать", hear: []string{"Как вас зовут?"}},
-			{caller: "Анна", calls: []string{`book_slot {"station_id":"kzn-1","start":"` + tomorrow + `T11:00","name":"Анна","phone":"+79161234567"}`},
+			{caller: "Анна", calls: []string{`book_slot {"station_id":"kzn-1","start":"` + tomorrow + `T11:00","name":"Анна"}`},
 				hear: []string{"Готово, Анна, вы записаны завтра в 11:00", "Чем ещё могу помочь?"}},
 			{caller: "Спасибо, всё", calls: []string{`end_call {"reason":"caller said goodbye"}`}, action: dialog.Hangup},
 		}},
@@ -187,7 +217,21 @@ func TestConversations(t *testing.T) {
 			{caller: "вторая", calls: []string{`free_slots {"station_id":"msk-2","date":"2025-11-27"}`}, hear: []string{"Как вас зовут?"}},
 			{caller: "Меня зовут Пётр", hear: []string{"номер телефона"}},
 			{caller: "8 916 555 44 33", calls: []string{`book_slot {"station_id":"msk-2","start":"2025-11-27T14:00","name":"Петр","phone":"+79165554433"}`},
+				hear: []string{"Записываю на номер", "Верно?"}, not: []string{"вы записаны"}},
+			{caller: "да", calls: []string{`book_slot {"station_id":"msk-2","start":"2025-11-27T14:00","name":"Петр","phone":"+79165554433","phone_confirmed":true}`},
 				hear: []string{"вы записаны послезавтра в 14:00"}},
+		}},
+		{"a number read back wrong is asked again", anonymous, nil, []step{
+			{caller: "Запишите на шиномонтаж в Новосибирске на завтра в 11", calls: []string{
+				`find_stations {"city":"Новосибирск"}`, `free_slots {"station_id":"nsk-1","date":"` + tomorrow + `"}`}, hear: []string{"Как вас зовут?"}},
+			{caller: "Ольга", hear: []string{"номер телефона"}},
+			{caller: "8 916 555 44 33", calls: []string{`book_slot {"station_id":"nsk-1","start":"` + tomorrow + `T11:00","name":"Ольга","phone":"+79165554433"}`},
+				hear: []string{"Верно?"}},
+			{caller: "нет", hear: []string{"номер телефона"}, not: []string{"вы записаны"}},
+			{caller: "8 916 555 44 34", calls: []string{`book_slot {"station_id":"nsk-1","start":"` + tomorrow + `T11:00","name":"Ольга","phone":"+79165554434"}`},
+				hear: []string{"Верно?"}},
+			{caller: "да, верно", calls: []string{`book_slot {"station_id":"nsk-1","start":"` + tomorrow + `T11:00","name":"Ольга","phone":"+79165554434","phone_confirmed":true}`},
+				hear: []string{"вы записаны завтра в 11:00"}},
 		}},
 		{"a side question in the middle of a booking", caller, nil, []step{
 			{caller: "запишите на шиномонтаж в Новосибирске на завтра в 11", calls: []string{
@@ -195,7 +239,7 @@ func TestConversations(t *testing.T) {
 				hear: []string{"Станционная", "Как вас зовут?"}},
 			{caller: "а сколько стоит шиномонтаж?", calls: []string{`search_kb {"query":"а сколько стоит шиномонтаж"}`},
 				hear: []string{"2 400 рублей", "Как вас зовут?"}, not: []string{"Чем ещё"}},
-			{caller: "Игорь", calls: []string{`book_slot {"station_id":"nsk-1","start":"` + tomorrow + `T11:00","name":"Игорь","phone":"+79161234567"}`},
+			{caller: "Игорь", calls: []string{`book_slot {"station_id":"nsk-1","start":"` + tomorrow + `T11:00","name":"Игорь"}`},
 				hear: []string{"вы записаны завтра в 11:00"}},
 		}},
 		{"no brand after no stock", caller, nil, []step{
@@ -208,10 +252,10 @@ func TestConversations(t *testing.T) {
 				hear: []string{"Станционная", "На какой день"}},
 			{caller: "завтра в десять утра", calls: []string{`free_slots {"station_id":"nsk-1","date":"` + tomorrow + `"}`}, hear: []string{"Как вас зовут?"}},
 			{caller: "Иван", calls: []string{
-				`book_slot {"station_id":"nsk-1","start":"` + tomorrow + `T10:00","name":"Иван","phone":"+79161234567"}`,
+				`book_slot {"station_id":"nsk-1","start":"` + tomorrow + `T10:00","name":"Иван"}`,
 				`free_slots {"station_id":"nsk-1","date":"` + tomorrow + `"}`},
 				hear: []string{"уже занято", "Ближайшее свободное время: 11:00, 12:00 и 14:00", "Какое время"}},
-			{caller: "давайте в 12", calls: []string{`book_slot {"station_id":"nsk-1","start":"` + tomorrow + `T12:00","name":"Иван","phone":"+79161234567"}`},
+			{caller: "давайте в 12", calls: []string{`book_slot {"station_id":"nsk-1","start":"` + tomorrow + `T12:00","name":"Иван"}`},
 				hear: []string{"Готово, Иван, вы записаны завтра в 12:00"}},
 		}},
 		{"a busy time is answered with the nearest free ones", caller, func(s *fakeShop) { s.taken["kzn-2 "+tomorrow+"T14:00"] = true }, []step{
@@ -221,7 +265,7 @@ func TestConversations(t *testing.T) {
 			{caller: "завтра в два часа дня", calls: []string{`free_slots {"station_id":"kzn-2","date":"` + tomorrow + `"}`},
 				hear: []string{"В 14:00 свободного времени нет", "Ближайшее свободное время: 11:00, 12:00 и 15:00"}},
 			{caller: "второе", hear: []string{"Как вас зовут?"}},
-			{caller: "Ольга", calls: []string{`book_slot {"station_id":"kzn-2","start":"` + tomorrow + `T12:00","name":"Ольга","phone":"+79161234567"}`}},
+			{caller: "Ольга", calls: []string{`book_slot {"station_id":"kzn-2","start":"` + tomorrow + `T12:00","name":"Ольга"}`}},
 		}},
 		{"three knowledge-base questions", caller, nil, []step{
 			{caller: "Сколько стоит доставка?", calls: []string{`search_kb {"query":"сколько стоит доставка"}`}, hear: []string{"Доставка по Москве", "Чем ещё"}},

@@ -10,6 +10,7 @@ import (
 	"github.com/tirevoice/assistant/internal/dialog"
 	"github.com/tirevoice/assistant/internal/russian"
 	"github.com/tirevoice/assistant/internal/store"
+	"github.com/tirevoice/assistant/internal/tools/shop"
 )
 
 // maxOffered is how many stations or times the bot reads out.
@@ -117,12 +118,24 @@ func (c *conversation) answerBooking(t *turn, u utterance, p pending) (dialog.Ou
 		}
 	case askPhone:
 		if ph := parsePhone(u); ph != "" {
-			c.phone = ph
+			c.phone, c.phoneConfirmed = ph, false
 			return c.advanceBooking(t), true
 		}
-		if byCallerPhone(u) && c.callerPhone != "" {
-			c.phone = c.callerPhone
+		if byCallerPhone(u) && t.caller.Phone() != "" {
+			c.phone, c.phoneConfirmed = "", false
 			return c.advanceBooking(t), true
+		}
+	case askPhoneConfirm:
+		switch ph := parsePhone(u); {
+		case ph != "":
+			c.phone, c.phoneConfirmed = ph, false // another number: read back in turn
+			return c.advanceBooking(t), true
+		case isYes(u):
+			c.phoneConfirmed = true
+			return c.advanceBooking(t), true
+		case isNo(u):
+			c.phone, c.phoneConfirmed = "", false
+			return c.ask(t, askPhone, sayOK, askPhoneText), true
 		}
 	}
 	return dialog.Outcome{}, false
@@ -159,10 +172,7 @@ func (c *conversation) advanceBooking(t *turn) dialog.Outcome {
 		return c.ask(t, askTime, capitalize(russian.SpokenDate(b.date, c.r.now()))+" свободно в "+speakClocks(b.offered)+".", askTimeText)
 	case c.name == "":
 		return c.ask(t, askName, askNameText)
-	case c.phone == "" && c.callerPhone != "":
-		c.phone = c.callerPhone
-		return c.advanceBooking(t)
-	case c.phone == "":
+	case c.phone == "" && t.caller.Phone() == "":
 		return c.ask(t, askPhone, askPhoneText)
 	}
 	return c.bookSlot(t)
@@ -233,21 +243,38 @@ func decodeSlots(data any) (slots []clock, closed bool) {
 	return slots, d.Closed
 }
 
-// bookSlot runs book_slot. A taken slot (or one the store refuses) is
-// said so and the nearest other free times are offered.
+// bookSlot runs book_slot, for the caller's own number unless they
+// dictated another one, which the tool reads back for a yes first. A
+// taken slot (or one the store refuses) is said so and the nearest other
+// free times are offered.
 func (c *conversation) bookSlot(t *turn) dialog.Outcome {
 	b := &c.book
 	args := map[string]any{
 		"station_id": b.station.ID,
 		"start":      b.date.Format(time.DateOnly) + "T" + b.time.String(),
 		"name":       c.name,
-		"phone":      c.phone,
+	}
+	if c.phone != "" {
+		args["phone"] = c.phone
+		if c.phoneConfirmed {
+			args["phone_confirmed"] = true
+		}
 	}
 	if note := c.bookingNote(); note != "" {
 		args["note"] = note
 	}
 	res, err := c.call(t, "book_slot", args)
+	var need struct {
+		Need string `json:"need"`
+	}
+	decode(res.Data, &need)
 	switch {
+	case err == nil && need.Need == shop.NeedPhoneConfirmation:
+		c.phoneConfirmed = false
+		return c.ask(t, askPhoneConfirm, res.Say)
+	case err == nil && need.Need == shop.NeedPhone:
+		c.phone, c.phoneConfirmed = "", false
+		return c.ask(t, askPhone, res.Say)
 	case err == nil:
 		t.speak(res.Say)
 		c.book = bookingSlots{}

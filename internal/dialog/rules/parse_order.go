@@ -83,3 +83,18 @@ func byCallerPhone(u utterance) bool {
 	return u.hasPrefix("телефон") || u.hasPhrase("по моему номеру", "по номеру", "мой номер", "моему номеру",
 		"этот номер", "этому номеру", "с которого", "с этого номера")
 }
+
+// parseLast4 reads the last four digits of a phone number, said to prove
+// an order is the caller's: "один три один три", "тринадцать тринадцать",
+// "1313"; from a whole dictated number, its last four.
+func parseLast4(u utterance) string {
+	for _, r := range digitRuns(u) {
+		if len(r) == 4 {
+			return r
+		}
+	}
+	if p := parsePhone(u); p != "" {
+		return p[len(p)-4:]
+	}
+	return ""
+}

@@ -6,7 +6,9 @@
 // (tire search, order status, fitting booking), and acts only through the
 // tool registry, the same tools and validation the language model uses.
 // It speaks the tools' answers as they are and adds short questions of
-// its own.
+// its own. What a caller may hear of orders and for which number a
+// booking is made is the tools' decision (package shop), not the
+// engine's: it only asks the questions the tools' answers call for.
 package rules
 
 import (
@@ -18,7 +20,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/tirevoice/assistant/internal/dialog"
-	"github.com/tirevoice/assistant/internal/store"
 	"github.com/tirevoice/assistant/internal/tools"
 )
 
@@ -35,10 +36,10 @@ var (
 )
 
 // New returns a Responder that acts through reg, which must hold the shop
-// tools (search_tires, order_status, find_stations, free_slots, book_slot,
-// search_kb, transfer_to_operator, end_call); a missing tool is handled
-// like an unavailable store. now gives today's date for bookings; nil
-// means time.Now.
+// tools (search_tires, order_status, verify_order, find_stations,
+// free_slots, book_slot, search_kb, transfer_to_operator, end_call); a
+// missing tool is handled like an unavailable store. now gives today's
+// date for bookings; nil means time.Now.
 func New(reg *tools.Registry, now func() time.Time) *Responder {
 	if now == nil {
 		now = time.Now
@@ -52,11 +53,7 @@ func (*Responder) Name() string { return "rules" }
 // Begin implements dialog.Responder. The conversation remembers what the
 // caller said (size, season, city, station, date, name) across turns.
 func (r *Responder) Begin(call dialog.Call) dialog.Conversation {
-	c := &conversation{r: r}
-	if p, err := store.NormalizePhone(call.Caller); err == nil {
-		c.callerPhone = p
-	}
-	return c
+	return &conversation{r: r, caller: tools.NewCaller(call.Caller)}
 }
 
 // pending is the question the bot asked last, which the next utterance
@@ -76,6 +73,8 @@ const (
 	askTime
 	askName
 	askPhone
+	askProof        // the last four digits of the phone on an order
+	askPhoneConfirm // a yes to the booking number read back
 )
 
 // taskQuestion reports a question of a task (size, order number, city,
@@ -100,8 +99,11 @@ const missesBeforeOperator = 3
 // conversation is one call's state. Respond is called for one utterance
 // at a time (dialog.Conversation), so it needs no lock.
 type conversation struct {
-	r           *Responder
-	callerPhone string // E.164, "" when unknown
+	r *Responder
+	// caller is the call's server-side identity for the tools, used when
+	// this conversation answers the call on its own; behind another
+	// engine, the Caller that engine put in the context is used instead.
+	caller *tools.Caller
 
 	pending  pending
 	question string // the question asked last, to repeat it
@@ -114,18 +116,24 @@ type conversation struct {
 	misses         int  // misunderstandings in a row
 	missed         bool // this turn was not understood
 
-	tire  tireSlots
-	book  bookingSlots
-	name  string // the caller's name, once known
-	phone string // the contact number for a booking, E.164
+	tire tireSlots
+	book bookingSlots
+	name string // the caller's name, once known
+	// phone is a contact number for a booking the caller dictated, E.164;
+	// "" books for the caller's own number. phoneConfirmed: the caller
+	// said yes when the tool read it back.
+	phone          string
+	phoneConfirmed bool
+	proofOrder     string // the order whose proof of ownership is asked for
 }
 
 // turn is one reply being spoken. The first failing say (barge-in,
 // hang-up) stops the rest and is Respond's error.
 type turn struct {
-	ctx context.Context
-	say dialog.Say
-	err error
+	ctx    context.Context
+	say    dialog.Say
+	caller *tools.Caller // the call's identity, as the tools see it
+	err    error
 }
 
 // speak says each text, one piece per sentence.
@@ -141,7 +149,13 @@ func (t *turn) speak(texts ...string) {
 
 // Respond implements dialog.Conversation.
 func (c *conversation) Respond(ctx context.Context, req dialog.Request, say dialog.Say) (dialog.Outcome, error) {
-	t := &turn{ctx: ctx, say: say}
+	caller := tools.CallerFrom(ctx)
+	if caller == nil {
+		caller = c.caller
+		caller.NextTurn()
+		ctx = tools.WithCaller(ctx, caller)
+	}
+	t := &turn{ctx: ctx, say: say, caller: caller}
 	c.missed = false
 	out := c.respond(t, req)
 	if c.missed {
@@ -230,7 +244,9 @@ func (c *conversation) answer(t *turn, u utterance, p pending) (dialog.Outcome, 
 		}
 	case askOrderID:
 		return c.answerOrder(t, u)
-	case askCity, askStation, askDate, askTime, askName, askPhone:
+	case askProof:
+		return c.answerProof(t, u)
+	case askCity, askStation, askDate, askTime, askName, askPhone, askPhoneConfirm:
 		return c.answerBooking(t, u, p)
 	}
 	return dialog.Outcome{}, false

@@ -31,7 +31,11 @@ var schemas = map[string]string{
 	"order_status": `{"type":"object","properties":{
 		"order_id":{"type":"string","pattern":"^[0-9]{4,12}$"},
 		"phone":{"type":"string","pattern":"^\\+?[0-9 ()-]{10,20}$"}},
-		"anyOf":[{"required":["order_id"]},{"required":["phone"]}],"additionalProperties":false}`,
+		"additionalProperties":false}`,
+	"verify_order": `{"type":"object","properties":{
+		"order_id":{"type":"string","pattern":"^[0-9]{4,12}$"},
+		"last4":{"type":"string","pattern":"^[0-9]{4}$"}},
+		"required":["order_id","last4"],"additionalProperties":false}`,
 	"find_stations": `{"type":"object","properties":{"city":{"type":"string","minLength":2,"maxLength":60}},"required":["city"],"additionalProperties":false}`,
 	"free_slots": `{"type":"object","properties":{
 		"station_id":{"type":"string","pattern":"^[a-z0-9-]{1,40}$"},
@@ -42,8 +46,9 @@ var schemas = map[string]string{
 		"start":{"type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$"},
 		"name":{"type":"string","minLength":1,"maxLength":80},
 		"phone":{"type":"string","pattern":"^\\+?[0-9 ()-]{10,20}$"},
+		"phone_confirmed":{"type":"boolean"},
 		"note":{"type":"string","maxLength":300}},
-		"required":["station_id","start","name","phone"],"additionalProperties":false}`,
+		"required":["station_id","start","name"],"additionalProperties":false}`,
 	"search_kb":            `{"type":"object","properties":{"query":{"type":"string","minLength":2,"maxLength":300}},"required":["query"],"additionalProperties":false}`,
 	"transfer_to_operator": `{"type":"object","properties":{"reason":{"type":"string","maxLength":200}},"additionalProperties":false}`,
 	"end_call":             `{"type":"object","properties":{"reason":{"type":"string","maxLength":200}},"additionalProperties":false}`,
@@ -61,15 +66,20 @@ const (
 	kbNoMatchSay   = "К сожалению, я не знаю ответа на этот вопрос. Соединить вас с оператором?"
 )
 
-// fakeShop answers like the shop's tools over a small fixed data set.
-// Each field may be replaced by a test; down makes every store tool fail
-// as an unreachable store does.
+// fakeShop answers like the shop's tools over a small fixed data set:
+// order 100012 is +79161234567's, with the proof "4567"; every other order
+// asks for a proof that never holds. Each field may be replaced by a
+// test; down makes every store tool fail as an unreachable store does.
+// The shop's own tests hold the real tools to the rules of personal data;
+// this fake only answers in their shapes.
 type fakeShop struct {
-	mu    sync.Mutex
-	down  bool
-	taken map[string]bool // "station start" pairs already booked
-	raced map[string]bool // pairs someone else books just before the caller
-	run   map[string]func(args map[string]any) (tools.Result, error)
+	mu     sync.Mutex
+	down   bool
+	taken  map[string]bool // "station start" pairs already booked
+	raced  map[string]bool // pairs someone else books just before the caller
+	run    map[string]func(args map[string]any) (tools.Result, error)
+	caller *tools.Caller // of the tool call being run
+	failed int           // wrong proofs
 }
 
 func newFakeShop() *fakeShop {
@@ -78,6 +88,7 @@ func newFakeShop() *fakeShop {
 		"search_tires":  s.searchTires,
 		"tire_details":  func(map[string]any) (tools.Result, error) { return tools.Result{Say: "Nokian Hakkapeliitta 10."}, nil },
 		"order_status":  s.orderStatus,
+		"verify_order":  s.verifyOrder,
 		"find_stations": s.findStations,
 		"free_slots":    s.freeSlots,
 		"book_slot":     s.bookSlot,
@@ -100,13 +111,14 @@ func (s *fakeShop) registry(t testing.TB) *tools.Registry {
 		ts = append(ts, tools.Tool{
 			Name:   name,
 			Schema: json.RawMessage(schema),
-			Run: func(_ context.Context, raw json.RawMessage) (tools.Result, error) {
+			Run: func(ctx context.Context, raw json.RawMessage) (tools.Result, error) {
 				var args map[string]any
 				if err := json.Unmarshal(raw, &args); err != nil {
 					return tools.Result{}, err
 				}
 				s.mu.Lock()
 				defer s.mu.Unlock()
+				s.caller = tools.CallerFrom(ctx)
 				if s.down && name != "transfer_to_operator" && name != "end_call" {
 					return tools.Result{Say: unavailableSay}, fmt.Errorf("store: GET: %w", store.ErrUnavailable)
 				}
@@ -155,17 +167,42 @@ func (s *fakeShop) searchTires(args map[string]any) (tools.Result, error) {
 	return tools.Result{Say: b.String(), Data: map[string]any{"found": 5, "tires": tires}}, nil
 }
 
+const (
+	order100012 = "Заказ номер 100012 на сумму 21 600 рублей передан в доставку. Ожидаемая дата: завтра."
+	askProofSay = "Чтобы назвать данные заказа номер %s, мне нужно убедиться, что он ваш. Назовите, пожалуйста, последние четыре цифры номера телефона, на который оформлен заказ."
+)
+
 func (s *fakeShop) orderStatus(args map[string]any) (tools.Result, error) {
+	own := s.caller.Phone()
 	switch id, phone := str(args, "order_id"), str(args, "phone"); {
-	case id == "100012":
-		return tools.Result{Say: "Заказ номер 100012 на сумму 21 600 рублей передан в доставку. Ожидаемая дата: завтра.", Data: map[string]any{"id": id, "status": "shipped"}}, nil
+	case id == "100012" && (own == "+79161234567" || s.caller.Verified(id)):
+		return tools.Result{Say: order100012, Data: map[string]any{"orders": []any{map[string]any{"id": id, "status": "shipped"}}}}, nil
 	case id != "":
-		return tools.Result{Say: "Заказ номер " + id + " не найден. Проверьте, пожалуйста, номер.", Data: map[string]any{"found": false}},
-			&store.APIError{Status: 404, Code: "not_found", Message: "no such order"}
-	case phone == "+79161234567":
+		return tools.Result{Say: fmt.Sprintf(askProofSay, id), Data: map[string]any{"orders": []any{}, "need": "proof", "order_id": id}}, nil
+	case own == "":
+		return tools.Result{Say: "Я не вижу номера, с которого вы звоните. Назовите, пожалуйста, номер заказа.", Data: map[string]any{"orders": []any{}, "need": "order_id"}}, nil
+	case phone != "" && phone != own:
+		return tools.Result{Say: "По номеру телефона я могу найти только заказы того номера, с которого вы звоните. Если заказ оформлен на другой номер, назовите, пожалуйста, номер заказа.",
+			Data: map[string]any{"orders": []any{}, "need": "order_id"}}, nil
+	case own == "+79161234567":
 		return tools.Result{Say: "Заказ номер 100001 на сумму 12 500 рублей доставлен.", Data: map[string]any{"orders": []any{map[string]any{"id": "100001"}}}}, nil
 	}
-	return tools.Result{Say: "На этот номер телефона заказов не найдено. Назовите, пожалуйста, номер заказа.", Data: map[string]any{"orders": []any{}}}, nil
+	return tools.Result{Say: "На номер, с которого вы звоните, заказов не найдено. Назовите, пожалуйста, номер заказа.", Data: map[string]any{"orders": []any{}, "need": "order_id"}}, nil
+}
+
+func (s *fakeShop) verifyOrder(args map[string]any) (tools.Result, error) {
+	id := str(args, "order_id")
+	if id == "100012" && str(args, "last4") == "4567" {
+		s.caller.MarkVerified(id)
+		return tools.Result{Say: "Спасибо, заказ подтверждён. " + order100012, Data: map[string]any{"orders": []any{map[string]any{"id": id}}}}, nil
+	}
+	s.failed++
+	if s.failed >= 3 {
+		return tools.Result{Say: "К сожалению, не получилось подтвердить, что заказ ваш. Соединяю вас с оператором.",
+			Data: map[string]any{"orders": []any{}}, Action: dialog.Transfer, Reason: "order ownership not proven"}, nil
+	}
+	return tools.Result{Say: "Цифры не совпадают. Назовите, пожалуйста, ещё раз последние четыре цифры номера телефона, на который оформлен заказ.",
+		Data: map[string]any{"orders": []any{}, "need": "proof", "order_id": id, "attempts_left": 3 - s.failed}}, nil
 }
 
 var stations = map[string][]map[string]any{
@@ -218,6 +255,12 @@ func (s *fakeShop) freeSlots(args map[string]any) (tools.Result, error) {
 }
 
 func (s *fakeShop) bookSlot(args map[string]any) (tools.Result, error) {
+	switch phone := str(args, "phone"); {
+	case phone == "" && s.caller.Phone() == "":
+		return tools.Result{Say: "Назовите, пожалуйста, номер телефона для связи.", Data: map[string]any{"booked": false, "need": "phone"}}, nil
+	case phone != "" && phone != s.caller.Phone() && args["phone_confirmed"] != true:
+		return tools.Result{Say: "Записываю на номер " + phone + ". Верно?", Data: map[string]any{"booked": false, "need": "phone_confirmation"}}, nil
+	}
 	key := str(args, "station_id") + " " + str(args, "start")
 	if s.raced[key] {
 		s.raced[key], s.taken[key] = false, true

@@ -1,8 +1,18 @@
 // Package shop holds the bot's tools that act on the shop through the Store
-// API: tire search and details, order status, fitting stations, free slots
-// and booking, plus the two call-control tools (operator, end the call).
-// Every answer is phrased for the ear: prices as "5 400 рублей", sizes in
-// words, at most three options read out.
+// API: tire search and details, order status and its proof of ownership,
+// fitting stations, free slots and booking, plus the two call-control
+// tools (operator, end the call). Every answer is phrased for the ear:
+// prices as "5 400 рублей", sizes in words, at most three options read out.
+//
+// The tools are the one place where a caller's personal data is guarded,
+// for the rule engine and the language model alike (DESIGN.md, "Security
+// and personal data"). Who is calling comes from the tools.Caller in the
+// context (the dialplan's registration), never from a tool's arguments:
+// an order is read out only to the number it was placed from, or after
+// the caller proved it theirs with the last four digits of that number,
+// checked here; a booking is made for the caller's number, or for another
+// one only after it was read back and confirmed in a later turn; and the
+// Data the model reads holds no name, phone or address.
 package shop
 
 import (
@@ -39,10 +49,30 @@ const maxRead = 3
 // apology and an operator, never a made-up answer.
 const Unavailable = "Извините, сейчас я не могу получить данные магазина. Могу соединить вас с оператором."
 
+// Option configures Tools.
+type Option func(*shopTools)
+
+// CountProofs counts the failed proofs of an order's ownership (failed)
+// and the calls sent to an operator after MaxFailedProofs of them
+// (lockedOut), for the metrics. Either may be nil.
+func CountProofs(failed, lockedOut func()) Option {
+	return func(t *shopTools) {
+		if failed != nil {
+			t.proofFailed = failed
+		}
+		if lockedOut != nil {
+			t.lockedOut = lockedOut
+		}
+	}
+}
+
 // Tools returns the shop's tools over s. now gives today's date for
 // spoken dates.
-func Tools(s Store, now func() time.Time) []tools.Tool {
-	t := &shopTools{s: s, now: now}
+func Tools(s Store, now func() time.Time, opts ...Option) []tools.Tool {
+	t := &shopTools{s: s, now: now, proofFailed: func() {}, lockedOut: func() {}}
+	for _, o := range opts {
+		o(t)
+	}
 	return []tools.Tool{
 		{
 			Name:        "search_tires",
@@ -65,13 +95,26 @@ func Tools(s Store, now func() time.Time) []tools.Tool {
 			Run:         t.tireDetails,
 		},
 		{
-			Name:        "order_status",
-			Description: "Статус заказа по номеру заказа или по телефону покупателя.",
+			Name: "order_status",
+			Description: "Статус заказа. Без аргументов — заказы номера, с которого звонит клиент (его знает сервер). " +
+				"С order_id — заказ по номеру: если он оформлен не на номер звонящего, инструмент вместо данных попросит подтверждение " +
+				"(последние четыре цифры телефона из заказа; проверяет их verify_order). Заказы чужого номера телефона не выдаются.",
+			Schema: json.RawMessage(`{"type":"object","properties":{
+				"order_id":{"type":"string","pattern":"^[0-9]{4,12}$","description":"номер заказа, цифрами"},
+				"phone":{"type":"string","pattern":"^\\+?[0-9 ()-]{10,20}$","description":"необязательно; принимается только номер, с которого звонит клиент"}},
+				"additionalProperties":false}`),
+			Run: t.orderStatus,
+		},
+		{
+			Name: "verify_order",
+			Description: "Проверить, что заказ принадлежит клиенту: последние четыре цифры номера телефона, на который оформлен заказ, " +
+				"как их назвал клиент. Вызывайте, только когда order_status попросил подтверждение и клиент назвал цифры; не угадывайте цифры сами. " +
+				"После нескольких неверных попыток звонок переводится на оператора.",
 			Schema: json.RawMessage(`{"type":"object","properties":{
 				"order_id":{"type":"string","pattern":"^[0-9]{4,12}$"},
-				"phone":{"type":"string","pattern":"^\\+?[0-9 ()-]{10,20}$"}},
-				"anyOf":[{"required":["order_id"]},{"required":["phone"]}],"additionalProperties":false}`),
-			Run: t.orderStatus,
+				"last4":{"type":"string","pattern":"^[0-9]{4}$","description":"четыре цифры, как их назвал клиент"}},
+				"required":["order_id","last4"],"additionalProperties":false}`),
+			Run: t.verifyOrder,
 		},
 		{
 			Name:        "find_stations",
@@ -89,15 +132,19 @@ func Tools(s Store, now func() time.Time) []tools.Tool {
 			Run: t.freeSlots,
 		},
 		{
-			Name:        "book_slot",
-			Description: "Записать клиента на шиномонтаж: станция, начало слота (местное время станции, YYYY-MM-DDTHH:MM), имя и телефон.",
+			Name: "book_slot",
+			Description: "Записать клиента на шиномонтаж: станция, начало слота (местное время станции, YYYY-MM-DDTHH:MM) и имя. " +
+				"Запись делается на номер, с которого звонит клиент (его знает сервер), phone тогда не нужен. " +
+				"Другой номер (phone) сервер сначала зачитывает клиенту; когда клиент в следующей реплике подтвердит его, " +
+				"вызовите book_slot снова с теми же аргументами и phone_confirmed: true.",
 			Schema: json.RawMessage(`{"type":"object","properties":{
 				"station_id":{"type":"string","pattern":"^[a-z0-9-]{1,40}$"},
 				"start":{"type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$"},
 				"name":{"type":"string","minLength":1,"maxLength":80},
-				"phone":{"type":"string","pattern":"^\\+?[0-9 ()-]{10,20}$"},
+				"phone":{"type":"string","pattern":"^\\+?[0-9 ()-]{10,20}$","description":"только если клиент хочет записаться на другой номер или его номер неизвестен"},
+				"phone_confirmed":{"type":"boolean","description":"клиент подтвердил зачитанный ему номер"},
 				"note":{"type":"string","maxLength":300}},
-				"required":["station_id","start","name","phone"],"additionalProperties":false}`),
+				"required":["station_id","start","name"],"additionalProperties":false}`),
 			Run: t.bookSlot,
 		},
 		{
@@ -124,8 +171,10 @@ func Tools(s Store, now func() time.Time) []tools.Tool {
 }
 
 type shopTools struct {
-	s   Store
-	now func() time.Time
+	s           Store
+	now         func() time.Time
+	proofFailed func() // a proof of ownership failed
+	lockedOut   func() // a call went to an operator after too many
 }
 
 // fail turns a store error into what the caller hears. Unavailability is
@@ -223,61 +272,6 @@ func (t *shopTools) tireDetails(ctx context.Context, args json.RawMessage) (tool
 	}, nil
 }
 
-var statusWords = map[store.OrderStatus]string{
-	store.OrderNew:            "принят и ждёт подтверждения",
-	store.OrderConfirmed:      "подтверждён и собирается",
-	store.OrderPaid:           "оплачен и готовится к отправке",
-	store.OrderShipped:        "передан в доставку",
-	store.OrderReadyForPickup: "готов к выдаче",
-	store.OrderDelivered:      "доставлен",
-	store.OrderCancelled:      "отменён",
-	store.OrderReturned:       "оформлен как возврат",
-}
-
-func (t *shopTools) orderStatus(ctx context.Context, args json.RawMessage) (tools.Result, error) {
-	var a struct {
-		OrderID string `json:"order_id"`
-		Phone   string
-	}
-	if err := json.Unmarshal(args, &a); err != nil {
-		return tools.Result{}, fmt.Errorf("%w: %v", tools.ErrInvalidArgs, err)
-	}
-	if a.OrderID != "" {
-		o, err := t.s.Order(ctx, a.OrderID)
-		if err != nil {
-			return fail(err, fmt.Sprintf("Заказ номер %s не найден. Проверьте, пожалуйста, номер.", a.OrderID))
-		}
-		return tools.Result{Say: t.describeOrder(o), Data: o}, nil
-	}
-	orders, err := t.s.OrdersByPhone(ctx, a.Phone)
-	if err != nil {
-		return fail(err, "")
-	}
-	if len(orders) == 0 {
-		return tools.Result{Say: "На этот номер телефона заказов не найдено. Назовите, пожалуйста, номер заказа.", Data: map[string]any{"orders": orders}}, nil
-	}
-	var b strings.Builder
-	if len(orders) > 1 {
-		fmt.Fprintf(&b, "На ваш номер %d %s. ", len(orders), russian.Plural(len(orders), "заказ", "заказа", "заказов"))
-	}
-	for i, o := range orders[:min(len(orders), maxRead)] {
-		if i > 0 {
-			b.WriteString(" ")
-		}
-		b.WriteString(t.describeOrder(o))
-	}
-	return tools.Result{Say: b.String(), Data: map[string]any{"orders": orders}}, nil
-}
-
-func (t *shopTools) describeOrder(o store.Order) string {
-	s := fmt.Sprintf("Заказ номер %s на сумму %s %s.", o.ID, russian.Rubles(o.Total), statusWords[o.Status])
-	if d, err := time.Parse(time.DateOnly, o.Delivery.ExpectedDate); err == nil &&
-		(o.Status == store.OrderShipped || o.Status == store.OrderPaid || o.Status == store.OrderConfirmed) {
-		s += " Ожидаемая дата: " + russian.SpokenDate(d, t.now()) + "."
-	}
-	return s
-}
-
 func (t *shopTools) findStations(ctx context.Context, args json.RawMessage) (tools.Result, error) {
 	var a struct{ City string }
 	if err := json.Unmarshal(args, &a); err != nil {
@@ -344,32 +338,6 @@ func (t *shopTools) freeSlots(ctx context.Context, args json.RawMessage) (tools.
 	return tools.Result{
 		Say:  fmt.Sprintf("%s свободно в %s.", capitalize(when), joinRu(times[:min(len(times), maxRead)])),
 		Data: data,
-	}, nil
-}
-
-func (t *shopTools) bookSlot(ctx context.Context, args json.RawMessage) (tools.Result, error) {
-	var a struct {
-		StationID string `json:"station_id"`
-		Start     string
-		Name      string
-		Phone     string
-		Note      string
-	}
-	if err := json.Unmarshal(args, &a); err != nil {
-		return tools.Result{}, fmt.Errorf("%w: %v", tools.ErrInvalidArgs, err)
-	}
-	b, err := t.s.Book(ctx, store.BookingRequest{StationID: a.StationID, Start: a.Start, Name: a.Name, Phone: a.Phone, Note: a.Note})
-	switch {
-	case errors.Is(err, store.ErrConflict):
-		return tools.Result{Say: "Это время уже занято. Давайте выберем другое.", Data: map[string]any{"booked": false, "reason": "slot taken"}}, err
-	case errors.Is(err, store.ErrInvalid):
-		return tools.Result{Say: "На это время записаться нельзя: станция в это время не работает или время уже прошло.", Data: map[string]any{"booked": false, "reason": "invalid slot"}}, err
-	case err != nil:
-		return fail(err, "Такой станции я не нашла.")
-	}
-	return tools.Result{
-		Say:  fmt.Sprintf("Готово, %s, вы записаны %s в %s. Номер записи %s.", a.Name, russian.SpokenDate(b.Start, t.now().In(b.Start.Location())), b.Start.Format("15:04"), b.ID),
-		Data: b,
 	}, nil
 }
 

@@ -19,7 +19,7 @@ import (
 
 // startShop runs the Store API mock on loopback and returns the tools over
 // a real client of it, and the server to stop.
-func startShop(t *testing.T) (*tools.Registry, *httptest.Server) {
+func startShop(t *testing.T, opts ...Option) (*tools.Registry, *httptest.Server) {
 	t.Helper()
 	data, err := storemock.Fixtures()
 	if err != nil {
@@ -34,7 +34,7 @@ func startShop(t *testing.T) (*tools.Registry, *httptest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := tools.NewRegistry(Tools(client, time.Now)...)
+	reg, err := tools.NewRegistry(Tools(client, time.Now, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,6 +44,12 @@ func startShop(t *testing.T) (*tools.Registry, *httptest.Server) {
 func call(t *testing.T, reg *tools.Registry, name, args string) (tools.Result, error) {
 	t.Helper()
 	return reg.Call(context.Background(), name, json.RawMessage(args))
+}
+
+// callAs runs a tool for caller, as a conversation does.
+func callAs(t *testing.T, reg *tools.Registry, caller *tools.Caller, name, args string) (tools.Result, error) {
+	t.Helper()
+	return reg.Call(tools.WithCaller(context.Background(), caller), name, json.RawMessage(args))
 }
 
 func tomorrow() string {
@@ -66,10 +72,6 @@ func TestShopTools(t *testing.T) {
 		{"search with no stock", "search_tires", `{"width":315,"profile":35,"rim":22,"season":"summer","brand":"Cordiant"}`, nil,
 			[]string{"нет в наличии"}},
 		{"search with an impossible size", "search_tires", `{"width":2050,"profile":55,"rim":16}`, tools.ErrInvalidArgs, nil},
-		{"order by number", "order_status", `{"order_id":"100001"}`, nil, []string{"Заказ номер 100001", "доставлен"}},
-		{"unknown order", "order_status", `{"order_id":"999999"}`, store.ErrNotFound, []string{"не найден"}},
-		{"orders by phone", "order_status", `{"phone":"+79161234567"}`, nil, []string{"На ваш номер", "заказ"}},
-		{"order without id or phone", "order_status", `{}`, tools.ErrInvalidArgs, nil},
 		{"stations in Kazan", "find_stations", `{"city":"Казань"}`, nil, []string{"Казань", "Первая:"}},
 		{"stations nowhere", "find_stations", `{"city":"Урюпинск"}`, nil, []string{"нет станций"}},
 		{"free slots tomorrow", "free_slots", `{"station_id":"kzn-1","date":"` + tomorrow() + `"}`, nil, []string{"Завтра"}},
@@ -100,12 +102,13 @@ func TestBookingAFreeSlotThenTheSameSlot(t *testing.T) {
 	if len(slots) == 0 {
 		t.Fatalf("no free slots tomorrow: %s", res.Say)
 	}
-	args := `{"station_id":"kzn-1","start":"` + tomorrow() + `T` + slots[0] + `","name":"Иван","phone":"+79031234567"}`
-	res, err = call(t, reg, "book_slot", args)
+	caller := tools.NewCaller("+79031234567")
+	args := `{"station_id":"kzn-1","start":"` + tomorrow() + `T` + slots[0] + `","name":"Иван"}`
+	res, err = callAs(t, reg, caller, "book_slot", args)
 	if err != nil || !strings.Contains(res.Say, "вы записаны") {
 		t.Fatalf("booking: %v %q", err, res.Say)
 	}
-	res, err = call(t, reg, "book_slot", args)
+	res, err = callAs(t, reg, caller, "book_slot", args)
 	if !errors.Is(err, store.ErrConflict) || !strings.Contains(res.Say, "уже занято") {
 		t.Fatalf("second booking of the slot: %v %q", err, res.Say)
 	}
@@ -129,14 +132,20 @@ func TestStoreDown(t *testing.T) {
 	for _, c := range []struct{ tool, args string }{
 		{"search_tires", `{"width":205,"profile":55,"rim":16}`},
 		{"order_status", `{"order_id":"100001"}`},
+		{"order_status", `{}`},
+		{"verify_order", `{"order_id":"100001","last4":"4567"}`},
 		{"find_stations", `{"city":"Москва"}`},
 	} {
-		res, err := call(t, reg, c.tool, c.args)
+		caller := tools.NewCaller("+79161234567")
+		res, err := callAs(t, reg, caller, c.tool, c.args)
 		if !errors.Is(err, store.ErrUnavailable) {
 			t.Errorf("%s: err = %v, want unavailable", c.tool, err)
 		}
 		if res.Say != Unavailable {
 			t.Errorf("%s: Say = %q", c.tool, res.Say)
+		}
+		if n := caller.FailedProofs(); n != 0 {
+			t.Errorf("%s: the store's failure counted as %d failed proofs", c.tool, n)
 		}
 	}
 }
