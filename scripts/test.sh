@@ -36,7 +36,7 @@ step "PostgreSQL and Redis for the integration tests"
 scripts/services.sh
 
 step "go test -race"
-go test -race -count=1 -timeout 12m ./...
+go test -race -count=1 -timeout 18m ./...
 
 step "staging from native processes: up, seed, smoke test, down"
 scripts/staging_test.sh

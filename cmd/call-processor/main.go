@@ -111,8 +111,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		log.Warn("open-file limit not raised", "open_files_limit", openFiles, "err", err)
 	}
-	if need := uint64(cfg.AudioSocket.MaxConns + cfg.HTTP.MaxConns + fdReserve); openFiles < need {
-		log.Warn("open-file limit below what AUDIOSOCKET_MAX_CONNS and HTTP_MAX_CONNS need: raise the hard limit (ulimit -Hn, docker --ulimit nofile)",
+	// Connections waiting for their UUID may reach four times their budget
+	// in a flood faster than their grace period (audiosocket.Server).
+	if need := uint64(cfg.AudioSocket.MaxConns + 4*cfg.AudioSocket.MaxHandshakes + cfg.HTTP.MaxConns + fdReserve); openFiles < need {
+		log.Warn("open-file limit below what AUDIOSOCKET_MAX_CONNS, AUDIOSOCKET_MAX_HANDSHAKES and HTTP_MAX_CONNS need: raise the hard limit (ulimit -Hn, docker --ulimit nofile)",
 			"open_files_limit", openFiles, "need", need)
 	}
 	reg := prometheus.NewRegistry()
@@ -136,6 +138,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer closeProviders()
+	rule, err := cfg.Routing.Rule()
+	if err != nil {
+		return fmt.Errorf("OPERATOR_QUEUES: %w", err) // validated by config.Load; kept for a hand-made Config
+	}
 	svc, err := call.NewService(ctx, call.Deps{
 		Config:      cfg.Call,
 		Transcriber: transcriber,
@@ -146,6 +152,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Recorder:    b.record,
 		Checkpoint:  b.checkpoint,
 		Live:        b.live,
+		Routing:     rule,
 		Instance:    instanceName(cfg),
 		Environment: cfg.Environment,
 	})
@@ -206,7 +213,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		MaxHandshakes:          cfg.AudioSocket.MaxHandshakes,
 		MaxHandshakesPerSource: cfg.AudioSocket.MaxHandshakesPerSource,
 		UUIDTimeout:            cfg.AudioSocket.UUIDTimeout,
-		IdleTimeout:            cfg.AudioSocket.IdleTimeout,
+		DeadPeerTimeout:        cfg.AudioSocket.DeadPeerTimeout,
 		WriteTimeout:           cfg.AudioSocket.WriteTimeout,
 		MaxAudioBurst:          cfg.AudioSocket.MaxAudioBurst,
 		AllowedNets:            cfg.AudioSocket.AllowedNets,

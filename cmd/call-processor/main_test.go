@@ -2,15 +2,15 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
+	"maps"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -29,13 +30,12 @@ import (
 	"github.com/tirevoice/assistant/internal/httpjson/httpjsontest"
 	"github.com/tirevoice/assistant/internal/logtest"
 	"github.com/tirevoice/assistant/internal/postgres/pgtest"
-	"github.com/tirevoice/assistant/internal/storemock"
+	"github.com/tirevoice/assistant/internal/storemock/storemocktest"
 )
 
 func TestMain(m *testing.M) {
-	// The start-up tests run the program itself in a child process (this
-	// binary, with asMain set): its exit status and output are what an
-	// operator, or a container runtime, sees.
+	// The start-up and SIGKILL tests run the program itself in a child
+	// process (startChild: this binary, with asMain set).
 	if os.Getenv(asMain) == "1" {
 		main()
 		os.Exit(0)
@@ -50,7 +50,6 @@ const asMain = "CALL_PROCESSOR_TEST_RUN_MAIN"
 // with a Store API mock of its own.
 type processor struct {
 	http, audiosocket string
-	store             *httptest.Server
 	logs              *logtest.Lines
 	stop              context.CancelFunc
 	done              chan error
@@ -59,24 +58,13 @@ type processor struct {
 // apiToken is the processor's API token in these tests.
 const apiToken = "test-api-token"
 
-func startStore(t *testing.T) *httptest.Server {
+// processorEnv is env over the processor's settings in these tests: port
+// 0 on loopback, ENVIRONMENT=test, debug logs, apiToken and a Store API
+// mock of its own.
+func processorEnv(t *testing.T, env map[string]string) map[string]string {
 	t.Helper()
-	data, err := storemock.Fixtures()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(storemock.NewServer(storemock.Deps{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Token:  "test-store-token", AdminToken: "test-store-admin", Data: data,
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-func startProcessor(t *testing.T, env map[string]string) *processor {
-	t.Helper()
-	store := startStore(t)
-	base := map[string]string{
+	store := storemocktest.Start(t)
+	vars := map[string]string{
 		"HTTP_ADDR":        "127.0.0.1:0",
 		"AUDIOSOCKET_ADDR": "127.0.0.1:0",
 		"ENVIRONMENT":      "test",
@@ -84,14 +72,18 @@ func startProcessor(t *testing.T, env map[string]string) *processor {
 		"LOG_LEVEL":        "debug",
 		"API_TOKEN":        apiToken,
 		"STORE_API_URL":    store.URL,
-		"STORE_API_TOKEN":  "test-store-token",
+		"STORE_API_TOKEN":  storemocktest.Token,
 	}
-	for k, v := range env {
-		base[k] = v
-	}
+	maps.Copy(vars, env)
+	return vars
+}
+
+func startProcessor(t *testing.T, env map[string]string) *processor {
+	t.Helper()
+	vars := processorEnv(t, env)
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &processor{logs: &logtest.Lines{Wait: 20 * time.Second}, stop: cancel, done: make(chan error, 1), store: store}
-	go func() { p.done <- run(ctx, nil, func(k string) string { return base[k] }, p.logs, p.logs) }()
+	p := &processor{logs: &logtest.Lines{Wait: 20 * time.Second}, stop: cancel, done: make(chan error, 1)}
+	go func() { p.done <- run(ctx, nil, func(k string) string { return vars[k] }, p.logs, p.logs) }()
 	started := p.logs.Find(t, "call-processor started", nil)
 	p.http, p.audiosocket = started["http_addr"].(string), started["audiosocket_addr"].(string)
 	t.Cleanup(func() {
@@ -309,7 +301,7 @@ func playFile(t *testing.T, p *processor, path string) *callsim.Result {
 // TestStoreDown plays the store-down scenario against a processor whose
 // Store API cannot be reached.
 func TestStoreDown(t *testing.T) {
-	dead := startStore(t)
+	dead := storemocktest.Start(t)
 	dead.Close()
 	p := startProcessor(t, map[string]string{"STORE_API_URL": dead.URL})
 	playFile(t, p, "../../scenarios/faults/store-down.yaml")
@@ -338,7 +330,7 @@ func TestHealthAndReadiness(t *testing.T) {
 // DESIGN.md and checks that the connection is torn down, logged and counted
 // while the service stays up.
 func TestHostileInputs(t *testing.T) {
-	p := startProcessor(t, map[string]string{"AUDIOSOCKET_UUID_TIMEOUT": "200ms", "AUDIOSOCKET_IDLE_TIMEOUT": "1s"})
+	p := startProcessor(t, map[string]string{"AUDIOSOCKET_UUID_TIMEOUT": "200ms", "AUDIOSOCKET_DEAD_PEER_TIMEOUT": "1s"})
 	id := uuid.New()
 	uuidFrame := append([]byte{0x01, 0x00, 0x10}, id[:]...)
 	tests := []struct {
@@ -349,7 +341,7 @@ func TestHostileInputs(t *testing.T) {
 		{"oversize length", append(append([]byte{}, uuidFrame...), 0x10, 0xff, 0xff), "oversize"},
 		{"unknown kind", append(append([]byte{}, uuidFrame...), 0x42, 0x00, 0x01, 0x00), "unknown_kind"},
 		{"first message not a UUID", []byte{0x10, 0x00, 0x02, 0x00, 0x00}, "first_not_uuid"},
-		{"half a frame", append(append([]byte{}, uuidFrame...), 0x10, 0x01, 0x40, 0x00, 0x00), "idle_timeout"},
+		{"half a frame", append(append([]byte{}, uuidFrame...), 0x10, 0x01, 0x40, 0x00, 0x00), "dead_peer"},
 		{"zero length audio", append(append([]byte{}, uuidFrame...), 0x10, 0x00, 0x00), "zero_length"},
 		{"nothing at all", nil, "uuid_timeout"},
 	}
@@ -444,79 +436,123 @@ steps:
 // output may show it.
 const secretPassword = "s3cret-pw"
 
-// child is the program run in a child process by startChild.
+// child is main() running in a process of its own: this test binary,
+// run again with asMain set. Its exit status and output are what an
+// operator or a container runtime sees, and it can be killed with
+// SIGKILL, as a test cannot kill itself.
 type child struct {
-	cmd    *exec.Cmd
-	stdout *bufio.Scanner
-	stderr *strings.Builder
+	cmd               *exec.Cmd
+	logs              *logtest.Lines // stdout and stderr, in whole lines
+	done              chan struct{}  // closed when the process has exited and its output is in logs
+	http, audiosocket string         // the addresses of a child started by startChildProcessor
 }
 
-// startChild runs main() in a child process with only env (on loopback,
-// ENVIRONMENT=test), in a directory of its own; shell, if not empty, is a
-// sh command line that runs first and then execs the program. The child
-// is killed if it still runs when the test ends.
+// startChild runs main() in a child process with only env (over port 0 on
+// loopback, ENVIRONMENT=test and DRAIN_TIMEOUT=1s), in a directory of its
+// own; shell, if not empty, is a sh command line that runs first and then
+// execs the program. When the test ends the child, if it still runs, is
+// stopped with SIGTERM (killed if that takes 30 s), and its output is
+// logged if the test failed.
 func startChild(t *testing.T, env map[string]string, shell string) *child {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	t.Cleanup(cancel)
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cmd *exec.Cmd
+	c := &child{logs: &logtest.Lines{Wait: 30 * time.Second}, done: make(chan struct{})}
 	if shell == "" {
-		cmd = exec.CommandContext(ctx, self)
+		c.cmd = exec.Command(self)
 	} else {
-		cmd = exec.CommandContext(ctx, "/bin/sh", "-c", shell+` && exec "$0"`, self)
+		c.cmd = exec.Command("/bin/sh", "-c", shell+` && exec "$0"`, self)
 	}
-	cmd.Dir = t.TempDir()
-	cmd.Env = []string{asMain + "=1", "HTTP_ADDR=127.0.0.1:0", "AUDIOSOCKET_ADDR=127.0.0.1:0", "ENVIRONMENT=test", "DRAIN_TIMEOUT=1s"}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
+	c.cmd.Dir = t.TempDir()
+	vars := map[string]string{"HTTP_ADDR": "127.0.0.1:0", "AUDIOSOCKET_ADDR": "127.0.0.1:0", "ENVIRONMENT": "test", "DRAIN_TIMEOUT": "1s"}
+	maps.Copy(vars, env)
+	c.cmd.Env = []string{asMain + "=1"}
+	for k, v := range vars {
+		c.cmd.Env = append(c.cmd.Env, k+"="+v)
 	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
+	w := &lineWriter{to: c.logs}
+	c.cmd.Stdout, c.cmd.Stderr = w, w
+	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &child{cmd: cmd, stdout: bufio.NewScanner(out), stderr: &strings.Builder{}}
-	c.stdout.Buffer(nil, 1<<20)
-	cmd.Stderr = c.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	go func() {
+		c.cmd.Wait() // the exit status is in c.cmd.ProcessState
+		w.flush()
+		close(c.done)
+	}()
 	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
+		select {
+		case <-c.done:
+		default:
+			c.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-c.done:
+			case <-time.After(30 * time.Second):
+				c.cmd.Process.Kill()
+				<-c.done
+				t.Error("call-processor did not stop on SIGTERM")
+			}
+		}
+		if t.Failed() {
+			t.Logf("output of call-processor (pid %d):\n%s", c.cmd.Process.Pid, c.logs.String())
+		}
 	})
 	return c
 }
 
-// wait reads the rest of the child's output and returns its exit status
-// and everything it wrote.
+// wait waits up to a minute for the child to exit and returns its exit
+// status and everything it wrote.
 func (c *child) wait(t *testing.T) (int, string) {
 	t.Helper()
-	var out strings.Builder
-	for c.stdout.Scan() {
-		out.WriteString(c.stdout.Text() + "\n")
+	select {
+	case <-c.done:
+	case <-time.After(time.Minute):
+		c.cmd.Process.Kill()
+		<-c.done
+		t.Fatalf("call-processor still ran after a minute; output:\n%s", c.logs.String())
 	}
-	err := c.cmd.Wait()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		t.Fatal(err)
-	}
-	return c.cmd.ProcessState.ExitCode(), out.String() + c.stderr.String()
+	return c.cmd.ProcessState.ExitCode(), c.logs.String()
 }
 
-// closedPort is a loopback address where nothing listens.
-func closedPort(t *testing.T) string {
+// kill ends the child with SIGKILL, as the OOM killer does.
+func (c *child) kill(t *testing.T) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	if err := c.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	<-c.done
+}
+
+// lineWriter hands whole lines to a logtest.Lines, which wants one or more
+// records per Write: a pipe cuts them anywhere.
+type lineWriter struct {
+	mu      sync.Mutex
+	partial []byte
+	to      *logtest.Lines
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.partial = append(w.partial, p...)
+	if i := bytes.LastIndexByte(w.partial, '\n'); i >= 0 {
+		w.to.Write(w.partial[:i+1])
+		w.partial = append(w.partial[:0], w.partial[i+1:]...)
+	}
+	return len(p), nil
+}
+
+// flush hands on what is left after the last newline, once the writer is
+// done with.
+func (w *lineWriter) flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.partial) > 0 {
+		w.to.Write(w.partial)
+		w.partial = nil
+	}
 }
 
 // TestStartupFailures: a backend that cannot be opened stops start-up
@@ -553,7 +589,7 @@ func TestStartupFailures(t *testing.T) {
 			map[string]string{"DATABASE_URL": reachable, "RECORD_SPOOL_DIR": filepath.Join(notAFile, "spool")},
 			[]string{"RECORD_SPOOL_DIR"}},
 		{"database down with migrations at start-up",
-			map[string]string{"DATABASE_URL": "postgres://tirevoice:" + secret + "@" + closedPort(t) + "/tirevoice", "DATABASE_MIGRATE_ON_START": "true"},
+			map[string]string{"DATABASE_URL": pgtest.ClosedDSN(t, "tirevoice:"+secret), "DATABASE_MIGRATE_ON_START": "true"},
 			[]string{"DATABASE_MIGRATE_ON_START", "DATABASE_URL"}},
 	}
 	for _, tt := range tests {
@@ -599,25 +635,14 @@ func TestOpenFileLimit(t *testing.T) {
 	}
 	hard := min(lim.Max, 1024) // lowering the hard limit needs no privilege, raising it does
 	c := startChild(t, nil, fmt.Sprintf("ulimit -S -n %d && ulimit -H -n %d", hard/4, hard))
+	started := c.logs.Find(t, "call-processor started", nil)
+	// The warning comes before the start-up line, or not at all.
 	var warned bool
-	var started map[string]any
-	for started == nil && c.stdout.Scan() {
-		var line map[string]any
-		if json.Unmarshal(c.stdout.Bytes(), &line) != nil {
-			continue
+	for line := range strings.Lines(c.logs.String()) {
+		var l struct{ Msg string }
+		if json.Unmarshal([]byte(line), &l) == nil && strings.HasPrefix(l.Msg, "open-file limit below") {
+			warned = true
 		}
-		switch line["msg"] {
-		case "call-processor started":
-			started = line
-		default:
-			if strings.HasPrefix(fmt.Sprint(line["msg"]), "open-file limit below") {
-				warned = true
-			}
-		}
-	}
-	if started == nil {
-		code, out := c.wait(t)
-		t.Fatalf("no start-up line; exit %d, output:\n%s", code, out)
 	}
 	if got := started["open_files_limit"]; got != float64(hard) {
 		t.Errorf("open_files_limit = %v, want %d (the hard limit)", got, hard)
@@ -663,33 +688,7 @@ func TestHTTPLimits(t *testing.T) {
 		t.Errorf("idle connection closed after %v, before HTTP_IDLE_TIMEOUT %v", took, idle)
 	}
 
-	var held []net.Conn
-	for range maxConns {
-		c, err := net.Dial("tcp", p.http)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		if status := httpjsontest.Get(t, c, bufio.NewReader(c), p.http, "/health", 5*time.Second); status != http.StatusOK {
-			t.Fatalf("connection %d of %d: %d", len(held)+1, maxConns, status)
-		}
-		held = append(held, c)
-	}
-	c, err := net.Dial("tcp", p.http)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	br := bufio.NewReader(c)
-	// The held connections stay open for idle after their answers.
-	if status := httpjsontest.Get(t, c, br, p.http, "/health", idle/4); status != 0 {
-		t.Fatalf("a connection over HTTP_MAX_CONNS was served: %d", status)
-	}
-	held[0].Close()
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatalf("the connection over the limit was not served after one closed: %v", err)
-	}
-	resp.Body.Close()
+	// The held connections stay open for HTTP_IDLE_TIMEOUT after their
+	// answers.
+	httpjsontest.MaxConns(t, p.http, "/health", maxConns, idle/4)
 }

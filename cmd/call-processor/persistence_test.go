@@ -37,6 +37,15 @@ steps:
   - expect_hangup: true
 `
 
+// oneQuestion is a short call with one knowledge-base question.
+const oneQuestion = `
+steps:
+  - expect: "Чем могу помочь"
+  - say: "Сколько стоит хранение колёс?"
+  - expect: "хранение комплекта шин"
+  - hangup: true
+`
+
 // database is a fresh migrated PostgreSQL database reached through a proxy
 // that the test can cut.
 type database struct {
@@ -51,17 +60,8 @@ func newDatabase(t *testing.T) *database {
 	if _, err := postgres.Migrate(context.Background(), dsn); err != nil {
 		t.Fatal(err)
 	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy, err := faultproxy.Start(u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { proxy.Close() })
-	u.Host = proxy.Addr()
-	return &database{dsn: dsn, proxied: u.String(), proxy: proxy}
+	proxy, proxied := pgtest.Proxy(t, dsn)
+	return &database{dsn: dsn, proxied: proxied, proxy: proxy}
 }
 
 // wantRows fails the test unless PostgreSQL, asked directly, holds calls
@@ -422,13 +422,7 @@ steps:
 	if asked == 0 {
 		t.Fatal("the model was never asked")
 	}
-	makeCalls(t, a, `
-steps:
-  - expect: "Чем могу помочь"
-  - say: "Сколько стоит хранение колёс?"
-  - expect: "хранение комплекта шин"
-  - hangup: true
-`, 1)
+	makeCalls(t, a, oneQuestion, 1)
 	fake.mu.Lock()
 	defer fake.mu.Unlock()
 	if fake.requests != asked {
@@ -538,16 +532,7 @@ func TestKnowledgeBaseWhileTheDatabaseStalls(t *testing.T) {
 	db.proxy.Stall()
 	t.Cleanup(db.proxy.Restore) // before the processor's shutdown, so that its spool drains
 
-	sc, err := callsim.Parse([]byte(`
-steps:
-  - expect: "Чем могу помочь"
-  - say: "Сколько стоит хранение колёс?"
-  - expect: "хранение комплекта шин"
-  - hangup: true
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := mustParse(t, oneQuestion)
 	var out strings.Builder
 	res, err := callsim.Run(context.Background(), sc, callsim.Options{Addr: p.audiosocket, Out: &out})
 	if err != nil || !res.Passed {

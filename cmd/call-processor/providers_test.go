@@ -248,16 +248,7 @@ func TestModelOutageIsAnsweredByTheRuleEngine(t *testing.T) {
 	p := startProcessor(t, map[string]string{
 		"RESPONDER": "claude", "ANTHROPIC_API_KEY": "test-secret-key", "CLAUDE_BASE_URL": down.URL,
 	})
-	sc, err := callsim.Parse([]byte(`
-steps:
-  - expect: "Чем могу помочь"
-  - say: "Сколько стоит хранение колёс?"
-  - expect: "хранение комплекта шин"
-  - hangup: true
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := mustParse(t, oneQuestion)
 	id := uuid.New()
 	res, err := callsim.Run(context.Background(), sc, callsim.Options{Addr: p.audiosocket, ID: id})
 	if err != nil || !res.Passed {

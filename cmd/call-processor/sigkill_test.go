@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -18,107 +15,19 @@ import (
 
 	"github.com/tirevoice/assistant/internal/callsim"
 	"github.com/tirevoice/assistant/internal/live"
-	"github.com/tirevoice/assistant/internal/logtest"
 	"github.com/tirevoice/assistant/internal/redistest"
 )
 
-// buildBinary builds call-processor into a temporary directory: the tests
-// here kill it with SIGKILL, which a test cannot do to itself.
-func buildBinary(t *testing.T) string {
+// startChildProcessor runs call-processor in a child process (startChild)
+// with env over the settings of startProcessor, and waits until it is
+// ready.
+func startChildProcessor(t *testing.T, env map[string]string) *child {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "call-processor")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// binProcess is the built call-processor running as a process of its own.
-type binProcess struct {
-	cmd               *exec.Cmd
-	logs              *logtest.Lines
-	http, audiosocket string
-	done              chan struct{} // closed when the process has exited
-}
-
-// startBinary runs bin with env (over startProcessor's defaults) and waits
-// until it is ready. The process is stopped with SIGTERM when the test
-// ends, unless it has exited by then.
-func startBinary(t *testing.T, bin string, env map[string]string) *binProcess {
-	t.Helper()
-	store := startStore(t)
-	vars := map[string]string{
-		"HTTP_ADDR": "127.0.0.1:0", "AUDIOSOCKET_ADDR": "127.0.0.1:0", "ENVIRONMENT": "test",
-		"DRAIN_TIMEOUT": "2s", "LOG_LEVEL": "debug", "API_TOKEN": apiToken,
-		"STORE_API_URL": store.URL, "STORE_API_TOKEN": "test-store-token",
-	}
-	for k, v := range env {
-		vars[k] = v
-	}
-	c := &binProcess{logs: &logtest.Lines{Wait: 30 * time.Second}, done: make(chan struct{})}
-	c.cmd = exec.Command(bin)
-	for k, v := range vars {
-		c.cmd.Env = append(c.cmd.Env, k+"="+v)
-	}
-	w := &lineWriter{to: c.logs}
-	c.cmd.Stdout, c.cmd.Stderr = w, w
-	if err := c.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		c.cmd.Wait()
-		close(c.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-c.done:
-		default:
-			c.cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-c.done:
-			case <-time.After(30 * time.Second):
-				c.cmd.Process.Kill()
-				<-c.done
-				t.Error("call-processor did not stop on SIGTERM")
-			}
-		}
-		if t.Failed() {
-			t.Logf("log of call-processor (pid %d):\n%s", c.cmd.Process.Pid, c.logs.String())
-		}
-	})
+	c := startChild(t, processorEnv(t, env), "")
 	started := c.logs.Find(t, "call-processor started", nil)
 	c.http, c.audiosocket = started["http_addr"].(string), started["audiosocket_addr"].(string)
 	waitReady(t, "http://"+c.http+"/health/ready")
 	return c
-}
-
-// kill ends the process with SIGKILL, as the OOM killer does.
-func (c *binProcess) kill(t *testing.T) {
-	t.Helper()
-	if err := c.cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	<-c.done
-}
-
-// lineWriter hands whole lines to a logtest.Lines, which wants one or more
-// records per Write: a pipe cuts them anywhere.
-type lineWriter struct {
-	mu      sync.Mutex
-	partial []byte
-	to      *logtest.Lines
-}
-
-func (w *lineWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.partial = append(w.partial, p...)
-	if i := bytes.LastIndexByte(w.partial, '\n'); i >= 0 {
-		w.to.Write(w.partial[:i+1])
-		w.partial = append(w.partial[:0], w.partial[i+1:]...)
-	}
-	return len(p), nil
 }
 
 // checkpointed returns the calls of ids with a checkpoint in the spool
@@ -178,7 +87,6 @@ func liveOf(t *testing.T, store *live.Redis, instance string) int {
 // it.
 func TestNoRecordLostToSIGKILL(t *testing.T) {
 	const calls, instance = 20, "sigkill-1"
-	bin := buildBinary(t)
 	db := newDatabase(t)
 	client, prefix := redistest.New(t)
 	sessions := live.NewRedis(client, live.RedisOptions{Prefix: prefix})
@@ -187,18 +95,15 @@ func TestNoRecordLostToSIGKILL(t *testing.T) {
 	env["REDIS_URL"], env["REDIS_PREFIX"], env["INSTANCE_ID"] = redistest.URL(), prefix, instance
 	env["CALL_NO_INPUT_TIMEOUT"] = "60s" // the callers stay silent on the line until the kill
 
-	first := startBinary(t, bin, env)
-	sc, err := callsim.Parse([]byte(`
+	first := startChildProcessor(t, env)
+	sc := mustParse(t, `
 steps:
   - expect: "Чем могу помочь"
   - say: "Сколько стоит хранение колёс?"
   - expect: "хранение комплекта шин"
   - silence: 2m
   - hangup: true
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	ids := make([]string, calls)
 	var wg sync.WaitGroup
 	for i := range ids {
@@ -225,7 +130,7 @@ steps:
 		t.Fatalf("%d live sessions of the killed instance in Redis, want its %d ghosts", n, calls)
 	}
 
-	second := startBinary(t, bin, env)
+	second := startChildProcessor(t, env)
 	if n := liveOf(t, sessions, instance); n != 0 {
 		t.Errorf("%d ghost sessions left after the restart", n)
 	}

@@ -364,7 +364,7 @@ func TestStorageUnavailable(t *testing.T) {
 		http.StatusServiceUnavailable, "storage_unavailable")
 	r := e.do(t, request{method: "GET", path: "/api/v1/calls/6ba7b810-9dad-11d1-80b4-00c04fd430c8/next"})
 	expect(t, r, http.StatusServiceUnavailable, "")
-	if string(r.body) != "operator\nlive call state unavailable\n\n" {
+	if string(r.body) != "operator\nlive call state unavailable\n\ngeneral\n" {
 		t.Errorf("next with the live state down: %q", r.body)
 	}
 	logs := e.logs.String()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tirevoice/assistant/internal/live"
 	"github.com/tirevoice/assistant/internal/logging"
+	"github.com/tirevoice/assistant/internal/routing"
 )
 
 // The dialplan's endpoints: Asterisk registers a call before it connects
@@ -187,13 +188,16 @@ const (
 	fieldAction   = "action"
 	fieldReason   = "reason"
 	fieldOperator = "operator"
+	fieldTopic    = "topic"
 )
 
 // handleNext tells the dialplan what to do with a call the processor has
 // let go of, in plain text that Asterisk's CURL() can branch on: the
 // action ("hangup" or "operator") on the first line, the reason on the
-// second, the operator extension (may be empty) on the third; ?field=
-// answers one of them alone.
+// second, the operators queue chosen by the routing rule on the third
+// (empty: the dialplan's default), the topic on the fourth (empty for a
+// hangup); ?field= answers one of them alone. Lines are only ever added
+// at the end, so a dialplan reading the first ones keeps working.
 //
 // CURL() returns the body whatever the status, so every answer, errors
 // included, has this shape and says "operator" when the processor cannot
@@ -217,13 +221,13 @@ func handleNext(d Deps) http.Handler {
 		}
 		if err == nil {
 			switch q.Get("field") {
-			case "", fieldAction, fieldReason, fieldOperator:
+			case "", fieldAction, fieldReason, fieldOperator, fieldTopic:
 			default:
-				err = errors.New("field: want action, reason or operator")
+				err = errors.New("field: want action, reason, operator or topic")
 			}
 		}
 		if err != nil {
-			writeNext(w, http.StatusBadRequest, "", live.Next{Action: live.ActionOperator, Reason: err.Error()})
+			writeNext(w, http.StatusBadRequest, "", live.Next{Action: live.ActionOperator, Reason: err.Error(), Topic: string(routing.TopicGeneral)})
 			return
 		}
 		id, ok := parseCallID(r.PathValue("uuid"))
@@ -243,6 +247,9 @@ func handleNext(d Deps) http.Handler {
 		}
 		if next.Action != live.ActionHangup {
 			next.Action = live.ActionOperator // anything else is not the dialplan's to interpret
+			if _, ok := routing.ParseTopic(next.Topic); !ok {
+				next.Topic = string(routing.TopicGeneral)
+			}
 		}
 		writeNext(w, http.StatusOK, q.Get("field"), next)
 	})
@@ -264,17 +271,17 @@ func notDone(r *http.Request, s live.Store, id string) string {
 func writeNextError(w http.ResponseWriter, r *http.Request, status int, _, msg string) {
 	field := r.URL.Query().Get("field")
 	switch field {
-	case fieldAction, fieldReason, fieldOperator:
+	case fieldAction, fieldReason, fieldOperator, fieldTopic:
 	default:
 		field = ""
 	}
-	writeNext(w, status, field, live.Next{Action: live.ActionOperator, Reason: msg})
+	writeNext(w, status, field, live.Next{Action: live.ActionOperator, Reason: msg, Topic: string(routing.TopicGeneral)})
 }
 
-// writeNext writes n as plain text: the three lines, or the one field.
+// writeNext writes n as plain text: the four lines, or the one field.
 // Each line ends in "\n" (CURL() trims it).
 func writeNext(w http.ResponseWriter, status int, field string, n live.Next) {
-	reason, operator := oneLine(n.Reason), oneLine(n.Operator)
+	reason, operator, topic := oneLine(n.Reason), oneLine(n.Operator), oneLine(n.Topic)
 	var body string
 	switch field {
 	case fieldAction:
@@ -283,8 +290,10 @@ func writeNext(w http.ResponseWriter, status int, field string, n live.Next) {
 		body = reason + "\n"
 	case fieldOperator:
 		body = operator + "\n"
+	case fieldTopic:
+		body = topic + "\n"
 	default:
-		body = n.Action + "\n" + reason + "\n" + operator + "\n"
+		body = n.Action + "\n" + reason + "\n" + operator + "\n" + topic + "\n"
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

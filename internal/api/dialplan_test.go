@@ -159,18 +159,24 @@ func TestNext(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	ctx := context.Background()
 	transferred, finished, talking, registered, unknown := uuid.New().String(), uuid.New().String(), uuid.New().String(), uuid.New().String(), uuid.New().String()
+	unrouted := uuid.New().String()
 	now := time.Now()
-	for _, id := range []string{transferred, finished, talking, registered} {
+	for _, id := range []string{transferred, finished, talking, registered, unrouted} {
 		if err := e.live.Register(ctx, live.Registration{ID: id, Caller: testCaller, At: now}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, id := range []string{transferred, finished, talking} {
+	for _, id := range []string{transferred, finished, talking, unrouted} {
 		if err := e.live.Update(ctx, live.Session{ID: id, Caller: testCaller, State: live.StateListening, Started: now, LastActivity: now}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := e.live.End(ctx, transferred, live.Next{Action: live.ActionOperator, Reason: "caller pressed 0\r\nX-Injected: yes", Operator: "101"}); err != nil {
+	if err := e.live.End(ctx, transferred, live.Next{Action: live.ActionOperator, Reason: "caller pressed 0\r\nX-Injected: yes", Operator: "orders", Topic: "orders"}); err != nil {
+		t.Fatal(err)
+	}
+	// An answer stored without a queue or topic (an older instance, an
+	// unclassified transfer): the dialplan's default queue, general.
+	if err := e.live.End(ctx, unrouted, live.Next{Action: live.ActionOperator, Reason: "providers failed twice in a row"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.live.End(ctx, finished, live.Next{Action: live.ActionHangup, Reason: "caller said goodbye"}); err != nil {
@@ -183,25 +189,28 @@ func TestNext(t *testing.T) {
 		want            int
 		body            string
 	}{
-		{"operator", transferred, "", false, 200, "operator\ncaller pressed 0  X-Injected: yes\n101\n"},
+		{"operator", transferred, "", false, 200, "operator\ncaller pressed 0  X-Injected: yes\norders\norders\n"},
 		{"operator, action", transferred, "?field=action", false, 200, "operator\n"},
 		{"operator, reason", transferred, "?field=reason", false, 200, "caller pressed 0  X-Injected: yes\n"},
-		{"operator, extension", transferred, "?field=operator", false, 200, "101\n"},
-		{"hangup", finished, "", false, 200, "hangup\ncaller said goodbye\n\n"},
+		{"operator, queue", transferred, "?field=operator", false, 200, "orders\n"},
+		{"operator, topic", transferred, "?field=topic", false, 200, "orders\n"},
+		{"operator without a queue or topic", unrouted, "", false, 200, "operator\nproviders failed twice in a row\n\ngeneral\n"},
+		{"hangup", finished, "", false, 200, "hangup\ncaller said goodbye\n\n\n"},
+		{"hangup, topic", finished, "?field=topic", false, 200, "\n"},
 		{"hangup, action", finished, "?field=action", false, 200, "hangup\n"},
 		{"hangup, operator", finished, "?field=operator", false, 200, "\n"},
 		{"hangup, upper-case uuid", strings.ToUpper(finished), "?field=action", false, 200, "hangup\n"},
-		{"still live", talking, "", false, 404, "operator\ncall still in progress\n\n"},
+		{"still live", talking, "", false, 404, "operator\ncall still in progress\n\ngeneral\n"},
 		{"still live, action", talking, "?field=action", false, 404, "operator\n"},
-		{"registered, never connected", registered, "", false, 404, "operator\ncall registered but not connected\n\n"},
-		{"unknown", unknown, "", false, 404, "operator\nunknown call\n\n"},
+		{"registered, never connected", registered, "", false, 404, "operator\ncall registered but not connected\n\ngeneral\n"},
+		{"unknown", unknown, "", false, 404, "operator\nunknown call\n\ngeneral\n"},
 		{"unknown, reason", unknown, "?field=reason", false, 404, "unknown call\n"},
 		{"unknown, operator", unknown, "?field=operator", false, 404, "\n"},
-		{"bad uuid", "not-a-uuid", "", true, 400, "operator\nthe call id must be a UUID\n\n"},
+		{"bad uuid", "not-a-uuid", "", true, 400, "operator\nthe call id must be a UUID\n\ngeneral\n"},
 		{"bad uuid, action", "not-a-uuid", "?field=action", true, 400, "operator\n"},
-		{"bad field", finished, "?field=everything", true, 400, "operator\nfield: want action, reason or operator\n\n"},
-		{"unknown parameter", finished, "?format=json", false, 400, "operator\nquery: only one parameter, field, is taken\n\n"},
-		{"field twice", finished, "?field=action&field=reason", false, 400, "operator\nquery: only one parameter, field, is taken\n\n"},
+		{"bad field", finished, "?field=everything", true, 400, "operator\nfield: want action, reason, operator or topic\n\ngeneral\n"},
+		{"unknown parameter", finished, "?format=json", false, 400, "operator\nquery: only one parameter, field, is taken\n\ngeneral\n"},
+		{"field twice", finished, "?field=action&field=reason", false, 400, "operator\nquery: only one parameter, field, is taken\n\ngeneral\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

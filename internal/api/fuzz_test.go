@@ -137,6 +137,33 @@ func (s *fuzzServer) do(t *testing.T, method, target, ctype string, body []byte)
 	return a, true
 }
 
+// get sends GET target and decodes a 200 answer into v, strictly. It
+// returns false when the server refused the request with 400, or it
+// could not be sent at all, and fails t on any other status.
+func (s *fuzzServer) get(t *testing.T, target string, v any) (answer, bool) {
+	a, ok := s.do(t, http.MethodGet, target, "", nil)
+	if !ok || a.code == http.StatusBadRequest {
+		return a, false
+	}
+	if a.code != http.StatusOK {
+		t.Fatalf("GET %s: status %d: %s", target, a.code, a.body)
+	}
+	if err := strictJSON(a.body, v); err != nil {
+		t.Fatalf("GET %s: 200 with %s: %v", target, a.body, err)
+	}
+	return a, true
+}
+
+// readBack fails t unless GET target answers 200 with wrote, what a
+// write answered.
+func readBack[V any](t *testing.T, s *fuzzServer, target string, wrote V) {
+	r, _ := s.do(t, http.MethodGet, target, "", nil)
+	var back V
+	if err := strictJSON(r.body, &back); r.code != http.StatusOK || err != nil || !reflect.DeepEqual(back, wrote) {
+		t.Fatalf("wrote %+v, read back %d %s", wrote, r.code, r.body)
+	}
+}
+
 // strictJSON decodes one JSON value into v, refusing unknown fields.
 func strictJSON(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -260,7 +287,7 @@ func FuzzNext(f *testing.F) {
 			}
 		}
 		switch {
-		case len(lines) == 3 && (lines[0] == live.ActionHangup || lines[0] == live.ActionOperator):
+		case len(lines) == 4 && (lines[0] == live.ActionHangup || lines[0] == live.ActionOperator):
 		case len(lines) == 1:
 		default:
 			t.Fatalf("answer %q", body)
@@ -291,20 +318,10 @@ func FuzzListCalls(f *testing.F) {
 	f.Add("x=1&limit=1&limit=2")
 	f.Fuzz(func(t *testing.T, query string) {
 		s := newFuzzServer(t)
-		a, ok := s.do(t, http.MethodGet, "/api/v1/calls?"+query, "", nil)
+		var page api.CallList
+		a, ok := s.get(t, "/api/v1/calls?"+query, &page)
 		if !ok {
 			return
-		}
-		switch a.code {
-		case http.StatusOK:
-		case http.StatusBadRequest:
-			return
-		default:
-			t.Fatalf("status %d: %s", a.code, a.body)
-		}
-		var page api.CallList
-		if err := strictJSON(a.body, &page); err != nil {
-			t.Fatalf("200 with %s: %v", a.body, err)
 		}
 		if page.Limit < 1 || page.Limit > call.MaxListLimit || page.Offset < 0 || len(page.Calls) > page.Limit || page.Total < len(page.Calls) {
 			t.Fatalf("page of %d calls, total %d, limit %d, offset %d", len(page.Calls), page.Total, page.Limit, page.Offset)
@@ -371,11 +388,7 @@ func FuzzArticleWrite(f *testing.F) {
 		if err := kb.Validate(kb.Article{ID: got.ID, Slug: got.Slug, Title: got.Title, Body: got.Body, Answer: got.Answer, Tags: got.Tags}); err != nil {
 			t.Fatalf("stored an invalid article: %v", err)
 		}
-		r, _ := s.do(t, http.MethodGet, "/api/v1/kb/articles/"+strconv.Itoa(got.ID), "", nil)
-		var back api.ArticleView
-		if err := strictJSON(r.body, &back); r.code != http.StatusOK || err != nil || !reflect.DeepEqual(back, got) {
-			t.Fatalf("wrote %+v, read back %d %s", got, r.code, r.body)
-		}
+		readBack(t, s, "/api/v1/kb/articles/"+strconv.Itoa(got.ID), got)
 		l, _ := s.do(t, http.MethodGet, "/api/v1/kb/articles", "", nil)
 		var list api.ArticleList
 		if err := strictJSON(l.body, &list); err != nil || !slices.ContainsFunc(list.Articles, func(v api.ArticleView) bool { return reflect.DeepEqual(v, got) }) {
@@ -395,20 +408,10 @@ func FuzzSearchKB(f *testing.F) {
 	f.Add("q=" + strings.Repeat("а", 501))
 	f.Fuzz(func(t *testing.T, query string) {
 		s := newFuzzServer(t)
-		a, ok := s.do(t, http.MethodGet, "/api/v1/kb/search?"+query, "", nil)
+		var res api.SearchResult
+		a, ok := s.get(t, "/api/v1/kb/search?"+query, &res)
 		if !ok {
 			return
-		}
-		switch a.code {
-		case http.StatusOK:
-		case http.StatusBadRequest:
-			return
-		default:
-			t.Fatalf("status %d: %s", a.code, a.body)
-		}
-		var res api.SearchResult
-		if err := strictJSON(a.body, &res); err != nil {
-			t.Fatalf("200 with %s: %v", a.body, err)
 		}
 		limit := 5
 		if q, err := url.ParseQuery(a.query); err == nil && q.Get("limit") != "" {
@@ -463,11 +466,7 @@ func FuzzOperatorWrite(f *testing.F) {
 			if want := (api.OperatorView{ID: got.ID, Name: sent.Name, Extension: sent.Extension, Skills: sent.Skills, Active: sent.Active}); !reflect.DeepEqual(got, want) {
 				t.Fatalf("sent %+v, the answer is %+v", sent, got)
 			}
-			r, _ := s.do(t, http.MethodGet, "/api/v1/operators/"+strconv.Itoa(got.ID), "", nil)
-			var back api.OperatorView
-			if err := strictJSON(r.body, &back); r.code != http.StatusOK || err != nil || !reflect.DeepEqual(back, got) {
-				t.Fatalf("wrote %+v, read back %d %s", got, r.code, r.body)
-			}
+			readBack(t, s, "/api/v1/operators/"+strconv.Itoa(got.ID), got)
 		}
 
 		l, ok := s.do(t, http.MethodGet, "/api/v1/operators?active="+url.QueryEscape(active), "", nil)

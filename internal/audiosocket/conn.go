@@ -23,7 +23,7 @@ import (
 // creates it and hands it to the Handler together with the call's context;
 // that context is cancelled, with a cause, when the call ends: on the first
 // terminal error of a read or a write (ErrHangup, a *PeerError, a protocol
-// error, ErrIdleTimeout, ErrWriteTimeout), on Hangup, on Close and on server
+// error, ErrDeadPeer, ErrWriteTimeout), on Hangup, on Close and on server
 // shutdown (ErrShutdown). context.Cause tells which came first.
 //
 // Concurrency: one goroutine may call ReadFrame while others write.
@@ -33,13 +33,16 @@ type Conn struct {
 	nc           net.Conn
 	rd           *Reader
 	id           uuid.UUID
-	idleTimeout  time.Duration
+	deadPeer     time.Duration
 	writeTimeout time.Duration
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
-	pace pace // used by ReadFrame only
+	// Used by ReadFrame only.
+	pace   pace
+	lastRx time.Time // monotonic: when the last frame arrived
+	armed  time.Time // the read deadline ReadFrame set last; zero once it fired
 
 	// Admission, guarded by the Server's mu: the remote address, and while
 	// the UUID frame is awaited, this Conn's places in the Server's queues
@@ -68,13 +71,13 @@ type Conn struct {
 	closed atomic.Bool
 }
 
-func newConn(parent context.Context, nc net.Conn, maxPayload int, idle, write, burst time.Duration) *Conn {
+func newConn(parent context.Context, nc net.Conn, maxPayload int, deadPeer, write, burst time.Duration) *Conn {
 	ctx, cancel := context.WithCancelCause(parent)
 	return &Conn{
 		nc:           nc,
 		rd:           NewReader(nc, maxPayload),
 		wr:           NewWriter(nc),
-		idleTimeout:  idle,
+		deadPeer:     deadPeer,
 		writeTimeout: write,
 		ctx:          ctx,
 		cancel:       cancel,
@@ -98,38 +101,85 @@ func (c *Conn) String() string {
 // Payload aliases the Conn's read buffer and is valid until the next
 // ReadFrame; copy it to keep it. In steady state it does not allocate.
 //
-// Each call may wait at most the idle timeout (Server.IdleTimeout) for its
-// frame. A hangup frame, an error frame, the end of the stream, a protocol
-// violation or the idle timeout is terminal: ReadFrame ends the call with
-// that error as the context's cause and returns it (ErrHangup, a
-// *PeerError, ErrIdleTimeout, a protocol sentinel). So is a frame that
-// arrives faster than real time beyond the server's MaxAudioBurst
-// (ErrTooFast): bunching after a network stall and gaps of silence
-// suppression are fine, a peer that keeps sending ahead of the clock is not.
-// Once the call's context is done, ReadFrame returns its cause at once.
+// It waits as long as it takes: Asterisk forwards only the frames the
+// caller's channel gives it, so a phone with silence suppression, a hold or
+// a network stall sends nothing for seconds, and that is silence, not an
+// error. Only when nothing at all has arrived for the dead-peer limit
+// (Server.DeadPeerTimeout) does ReadFrame end the call, with ErrDeadPeer. A
+// hangup frame, an error frame, the end of the stream or a protocol
+// violation is terminal too: ReadFrame ends the call with that error as the
+// context's cause and returns it (ErrHangup, a *PeerError, ErrDeadPeer, a
+// protocol sentinel). So is a frame that arrives faster than real time
+// beyond the server's MaxAudioBurst (ErrTooFast): bunching after a network
+// stall and gaps of silence suppression are fine, a peer that keeps sending
+// ahead of the clock is not. Once the call's context is done, ReadFrame
+// returns its cause at once.
 //
 // ReadFrame must not be called from more than one goroutine at a time.
-func (c *Conn) ReadFrame() (Frame, error) {
-	// Deadline first, then the context check: end() cancels, then moves the
-	// deadline into the past, so a cancel that this check misses still wakes
-	// the read below.
-	_ = c.nc.SetReadDeadline(time.Now().Add(c.idleTimeout))
-	if c.ctx.Err() != nil {
-		return Frame{}, context.Cause(c.ctx)
+func (c *Conn) ReadFrame() (Frame, error) { return c.readFrame(time.Time{}) }
+
+// ReadFrameUntil is ReadFrame that gives up at t (monotonic, from
+// time.Now) with ErrNoFrame, which does not end the call: a handler that
+// must act when the caller's frames stop (end a turn after so much silence)
+// reads with the time it must act by. A frame half received at t is kept
+// and completed by the next read. A zero t waits as ReadFrame does.
+func (c *Conn) ReadFrameUntil(t time.Time) (Frame, error) { return c.readFrame(t) }
+
+func (c *Conn) readFrame(until time.Time) (Frame, error) {
+	for {
+		dead := c.lastRx.Add(c.deadPeer)
+		want := dead
+		if !until.IsZero() && until.Before(want) {
+			want = until
+		}
+		// The socket's deadline may be earlier than wanted, never later: it
+		// is moved only when it must come earlier or has fired, so a steady
+		// stream of frames does not reset it per frame. One that fires
+		// early is re-armed below.
+		if c.armed.IsZero() || c.armed.After(want) {
+			c.armed = want
+			_ = c.nc.SetReadDeadline(want)
+		}
+		// Deadline first, then the context check: end() cancels, then moves
+		// the deadline into the past, so a cancel that this check misses
+		// still wakes the read below.
+		if c.ctx.Err() != nil {
+			return Frame{}, context.Cause(c.ctx)
+		}
+		f, err := c.rd.ReadFrame()
+		if err == nil {
+			return c.admit(f)
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) || c.ctx.Err() != nil {
+			err = c.readError(err, err)
+			c.end(err)
+			return Frame{}, err
+		}
+		c.armed = time.Time{} // fired: set it afresh
+		now := time.Now()
+		switch {
+		case !now.Before(dead):
+			err = fmt.Errorf("%w: nothing received for %v (limit %v)", ErrDeadPeer, now.Sub(c.lastRx).Round(time.Millisecond), c.deadPeer)
+			c.end(err)
+			return Frame{}, err
+		case !until.IsZero() && !now.Before(until):
+			return Frame{}, ErrNoFrame
+		}
 	}
-	f, err := c.rd.ReadFrame()
-	if err != nil {
-		err = c.readError(err, fmt.Errorf("%w: nothing received for %v", ErrIdleTimeout, c.idleTimeout))
-		c.end(err)
-		return Frame{}, err
-	}
+}
+
+// admit turns a frame read whole into ReadFrame's answer.
+func (c *Conn) admit(f Frame) (Frame, error) {
+	now := time.Now()
+	c.lastRx = now
+	var err error
 	switch f.Kind {
 	case KindHangup:
 		err = fmt.Errorf("%w: peer sent a hangup frame", ErrHangup)
 	case KindError:
 		err = &PeerError{Code: f.Payload[0]}
 	default:
-		if err = c.pace.admit(time.Now(), audioDuration(f.Kind, f.Payload)); err == nil {
+		if err = c.pace.admit(now, audioDuration(f.Kind, f.Payload)); err == nil {
 			return f, nil
 		}
 	}
@@ -173,6 +223,7 @@ func (c *Conn) handshake(timeout time.Duration) error {
 	// Real time starts with the call: what the peer sends from here on is
 	// measured against the clock.
 	c.pace.start = time.Now()
+	c.lastRx = c.pace.start
 	return nil
 }
 

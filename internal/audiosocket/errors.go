@@ -44,9 +44,12 @@ var (
 	ErrHangup = errors.New("audiosocket: hangup")
 	// ErrUUIDTimeout: no complete first frame within the server's UUIDTimeout.
 	ErrUUIDTimeout = errors.New("audiosocket: timed out waiting for the UUID frame")
-	// ErrIdleTimeout: nothing received for the server's IdleTimeout. Asterisk
-	// sends a frame every 20 ms, so this means a dead peer or network.
-	ErrIdleTimeout = errors.New("audiosocket: idle timeout")
+	// ErrDeadPeer: nothing received for the server's DeadPeerTimeout.
+	// Missing caller frames are normal (silence suppression, a hold, a
+	// network stall: Asterisk forwards only what the caller's channel
+	// sends), so only a silence far longer than any the call's own rules
+	// allow means a dead peer or network.
+	ErrDeadPeer = errors.New("audiosocket: dead peer (nothing received)")
 	// ErrWriteTimeout: a write did not complete within the write timeout: the
 	// peer stopped reading. The stream may hold a partial frame, so the
 	// connection is finished.
@@ -61,6 +64,11 @@ var (
 	// otherwise keep a core busy.
 	ErrTooFast = errors.New("audiosocket: frames faster than real time")
 )
+
+// ErrNoFrame: Conn.ReadFrameUntil found no frame by the time it was given.
+// It does not end the call: the caller's frames may stop for any length of
+// time, and the handler treats the gap as silence.
+var ErrNoFrame = errors.New("audiosocket: no frame yet")
 
 // Refusals and failures of the server itself, counted like protocol errors.
 var (
@@ -121,8 +129,8 @@ func Reason(err error) string {
 		return "peer_error"
 	case errors.Is(err, ErrUUIDTimeout):
 		return "uuid_timeout"
-	case errors.Is(err, ErrIdleTimeout):
-		return "idle_timeout"
+	case errors.Is(err, ErrDeadPeer):
+		return "dead_peer"
 	case errors.Is(err, ErrWriteTimeout):
 		return "write_timeout"
 	case errors.Is(err, ErrTooFast):

@@ -32,7 +32,7 @@ func TestReason(t *testing.T) {
 		{"truncated", wrap(audiosocket.ErrTruncated), "truncated"},
 		{"peer error", &audiosocket.PeerError{Code: 2}, "peer_error"},
 		{"uuid timeout", wrap(audiosocket.ErrUUIDTimeout), "uuid_timeout"},
-		{"idle timeout", wrap(audiosocket.ErrIdleTimeout), "idle_timeout"},
+		{"dead peer", wrap(audiosocket.ErrDeadPeer), "dead_peer"},
 		{"write timeout", wrap(audiosocket.ErrWriteTimeout), "write_timeout"},
 		{"too fast", wrap(audiosocket.ErrTooFast), "too_fast"},
 		{"conn limit", wrap(audiosocket.ErrConnLimit), "conn_limit"},

@@ -19,6 +19,17 @@ const DefaultMaxAudioBurst = 2 * time.Second
 // per-frame work is stopped. It gets the same burst, as a time, as audio.
 const maxFrameRate = 500
 
+// maxCatchUp is how much audio held back by a stall may arrive late, at
+// once, on top of the burst: frames that a stall of the network, or of
+// this process itself (a starved CPU, a long GC pause), held back in the
+// socket buffers come together when it ends, all of them due already. A
+// peer cannot have sent more real-time audio than the time that passed,
+// so the backlog of a stall of up to maxCatchUp is taken as what it is;
+// a flood still ends within maxCatchUp + burst of audio, a few megabytes
+// at the highest rate. Without it, every call of an instance that stalled
+// for over the burst would be cut off at once.
+const maxCatchUp = 10 * time.Second
+
 // driftAllowance is the part of real time by which audio may keep arriving
 // faster than the clock without ever using up the burst: Asterisk forwards
 // frames at the pace of the caller's clock, which may run fast by parts per
@@ -30,10 +41,10 @@ const driftAllowance = 16
 // the generic cell rate algorithm, twice: for each frame the "theoretical
 // arrival time" moves on by what the frame is worth (its audio's duration;
 // one frame's share of maxFrameRate), starting from now if it had fallen
-// behind, and a frame that pushes it more than burst ahead of the clock is
-// too fast. A silent stretch (silence suppression, a hold) leaves nothing to
-// spend later, and frames that bunch after a stall spend what the stall left
-// unused, up to burst.
+// behind by more than maxCatchUp, and a frame that pushes it more than
+// burst ahead of the clock is too fast. Frames that bunch after a stall,
+// or after a silent stretch (silence suppression, a hold), spend what the
+// stretch left unused, up to maxCatchUp + burst.
 //
 // pace is used by the one goroutine that reads the call: no lock; no
 // allocation unless it reports a flood.
@@ -52,8 +63,8 @@ func (p *pace) admit(now time.Time, d time.Duration) error {
 		return nil
 	}
 	at := now.Sub(p.start)
-	p.audio = max(p.audio, at) + d - d/driftAllowance
-	p.frame = max(p.frame, at) + time.Second/maxFrameRate
+	p.audio = max(p.audio, at-maxCatchUp) + d - d/driftAllowance
+	p.frame = max(p.frame, at-maxCatchUp) + time.Second/maxFrameRate
 	switch {
 	case p.audio-at > p.burst:
 		return fmt.Errorf("%w: audio %v ahead of the clock %v into the call (limit %v)",

@@ -108,11 +108,26 @@ func TestPace(t *testing.T) {
 			tooFast: 106,
 		},
 		{
-			// The bunch a stall of more than the burst leaves is beyond
-			// telling from a flood.
+			// A stall of the process itself (a starved CPU) for longer
+			// than the burst: the frames it held back in the socket come at
+			// once, and the call goes on.
 			name:    "2.5 s bunched after a longer stall",
-			frames:  concat(realTime(0, 50, noJitter), bunch(3500*time.Millisecond, 125)),
-			tooFast: 50 + 106,
+			frames:  concat(realTime(0, 50, noJitter), bunch(3500*time.Millisecond, 125), realTime(3520*time.Millisecond, 500, noJitter)),
+			tooFast: -1,
+		},
+		{
+			name:    "9 s bunched after a stall, a minute into the call",
+			frames:  concat(realTime(0, 3000, noJitter), bunch(69*time.Second, 450), realTime(69020*time.Millisecond, 500, noJitter)),
+			tooFast: -1,
+		},
+		{
+			// More than a stall of maxCatchUp can have held back: the
+			// first second's 50 frames, then 15 s of audio at once at 15 s.
+			// Due by then: 5 s (15 s less maxCatchUp), so the audio is past
+			// the 2 s burst after 12 s of it, 640 frames of 18.75 ms.
+			name:    "15 s bunched at once is a flood",
+			frames:  concat(realTime(0, 50, noJitter), bunch(15*time.Second, 750)),
+			tooFast: 50 + 640,
 		},
 		{
 			// Twice real time runs ahead by 0.875 s a second: out after

@@ -25,7 +25,9 @@ import (
 //
 // The Server does not read on the handler's behalf: a handler learns that
 // the caller hung up from ReadFrame (or from a failed write), so it should
-// keep reading for the whole call; Asterisk sends a frame every 20 ms.
+// keep reading for the whole call. Asterisk sends a frame every 20 ms while
+// the caller's channel gives it audio, and nothing while it does not
+// (silence suppression, a hold, a network stall).
 type Handler interface {
 	ServeCall(ctx context.Context, c *Conn)
 }
@@ -38,9 +40,9 @@ func (f HandlerFunc) ServeCall(ctx context.Context, c *Conn) { f(ctx, c) }
 
 // Defaults for the Server's zero fields.
 const (
-	DefaultUUIDTimeout  = 2 * time.Second
-	DefaultIdleTimeout  = 5 * time.Second
-	DefaultWriteTimeout = 1 * time.Second
+	DefaultUUIDTimeout     = 2 * time.Second
+	DefaultDeadPeerTimeout = time.Minute
+	DefaultWriteTimeout    = 1 * time.Second
 )
 
 // logEvery is how often the Server writes a warning of one reason (a refused
@@ -74,7 +76,7 @@ type Server struct {
 	MaxHandshakes          int            // connections waiting for their UUID frame at once, apart from calls; 0 = unlimited
 	MaxHandshakesPerSource int            // of those, from one remote IP address; 0 = unlimited
 	UUIDTimeout            time.Duration  // to receive the first frame; default 2 s
-	IdleTimeout            time.Duration  // per ReadFrame; Asterisk sends every 20 ms; default 5 s
+	DeadPeerTimeout        time.Duration  // nothing received for this long ends a call as a dead peer; default 1 min (see Conn.ReadFrame)
 	WriteTimeout           time.Duration  // per frame written; default 1 s
 	MaxAudioBurst          time.Duration  // how far a call's audio may run ahead of real time; default DefaultMaxAudioBurst (2 s); < 0 = no limit
 	MaxPayload             int            // largest payload read, bytes; default DefaultMaxPayload (16 KiB)
@@ -205,7 +207,7 @@ func (s *Server) admit(base context.Context, nc net.Conn) {
 	if len(s.conns) == 0 {
 		s.idle = make(chan struct{})
 	}
-	c := newConn(base, nc, s.MaxPayload, orDefault(s.IdleTimeout, DefaultIdleTimeout), orDefault(s.WriteTimeout, DefaultWriteTimeout), s.maxAudioBurst())
+	c := newConn(base, nc, s.MaxPayload, orDefault(s.DeadPeerTimeout, DefaultDeadPeerTimeout), orDefault(s.WriteTimeout, DefaultWriteTimeout), s.maxAudioBurst())
 	// An address that cannot be read (a listener that is not TCP) is the
 	// zero Addr: all such peers share one source.
 	c.src = ip

@@ -332,7 +332,7 @@ func TestHostilePeer(t *testing.T) {
 		send        []byte // then these bytes
 		closeWrite  bool   // then half-closes
 		uuidTimeout time.Duration
-		idleTimeout time.Duration
+		deadPeer    time.Duration
 		want        string // ProtocolError reason; "" for none
 		wantErr     error  // what the handler sees, when the call started
 	}{
@@ -343,7 +343,8 @@ func TestHostilePeer(t *testing.T) {
 		{name: "UUID timeout", uuidTimeout: 100 * time.Millisecond, want: "uuid_timeout"},
 		{name: "half UUID then close", send: uuidFrame[:8], closeWrite: true, want: "truncated"},
 		{name: "unknown kind first", send: []byte{0x42, 0x00, 0x01, 0x00}, want: "unknown_kind"},
-		{name: "idle timeout", handshake: true, idleTimeout: 100 * time.Millisecond, want: "idle_timeout", wantErr: audiosocket.ErrIdleTimeout},
+		{name: "dead peer", handshake: true, deadPeer: 100 * time.Millisecond, want: "dead_peer", wantErr: audiosocket.ErrDeadPeer},
+		{name: "half frame then dead peer", handshake: true, send: audioFrame[:100], deadPeer: 100 * time.Millisecond, want: "dead_peer", wantErr: audiosocket.ErrDeadPeer},
 		{name: "oversize length", handshake: true, send: []byte{0x10, 0xff, 0xff}, want: "oversize", wantErr: audiosocket.ErrFrameTooLarge},
 		{name: "unknown kind", handshake: true, send: []byte{0x42, 0x00, 0x01, 0x00}, want: "unknown_kind", wantErr: audiosocket.ErrUnknownKind},
 		{name: "zero length audio", handshake: true, send: []byte{0x10, 0x00, 0x00}, want: "zero_length", wantErr: audiosocket.ErrZeroLength},
@@ -361,9 +362,9 @@ func TestHostilePeer(t *testing.T) {
 			long := func(d time.Duration) time.Duration { return cmpOr(d, patience) }
 			ended := make(chan ending, 1)
 			h := serve(t, &audiosocket.Server{
-				Handler:     readUntilEnd(ended),
-				UUIDTimeout: long(tt.uuidTimeout),
-				IdleTimeout: long(tt.idleTimeout),
+				Handler:         readUntilEnd(ended),
+				UUIDTimeout:     long(tt.uuidTimeout),
+				DeadPeerTimeout: long(tt.deadPeer),
 			})
 
 			var client *audiosocket.Client

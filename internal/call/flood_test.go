@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -22,51 +20,15 @@ import (
 	"github.com/tirevoice/assistant/internal/audio"
 	"github.com/tirevoice/assistant/internal/audiosocket"
 	"github.com/tirevoice/assistant/internal/call"
-	"github.com/tirevoice/assistant/internal/dialog/echo"
 	"github.com/tirevoice/assistant/internal/logtest"
 	"github.com/tirevoice/assistant/internal/metrics"
-	sttmock "github.com/tirevoice/assistant/internal/stt/mock"
-	ttsmock "github.com/tirevoice/assistant/internal/tts/mock"
 )
 
-// memListener is an in-memory net.Listener: each dial is a net.Pipe, so
-// that a call runs inside a synctest bubble on its virtual clock.
-type memListener struct {
-	conns  chan net.Conn
-	closed chan struct{}
-	once   sync.Once
-}
-
-func newMemListener() *memListener {
-	return &memListener{conns: make(chan net.Conn), closed: make(chan struct{})}
-}
-
-func (l *memListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.closed:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *memListener) Close() error {
-	l.once.Do(func() { close(l.closed) })
-	return nil
-}
-
-func (l *memListener) Addr() net.Addr { return memAddr{} }
-
-type memAddr struct{}
-
-func (memAddr) Network() string { return "pipe" }
-func (memAddr) String() string  { return "pipe" }
-
 // pipeCall is the call service behind an AudioSocket server on a
-// memListener, logging at info as in production.
+// pipeListener, logging at info as in production.
 type pipeCall struct {
 	srv     *audiosocket.Server
-	ln      *memListener
+	ln      *pipeListener
 	logs    *logtest.Buffer
 	metrics *metrics.Metrics
 	records chan *call.Record
@@ -78,22 +40,14 @@ type pipeCall struct {
 func startPipeCall(t *testing.T) *pipeCall {
 	t.Helper()
 	pc := &pipeCall{
-		ln:      newMemListener(),
+		ln:      newPipeListener(),
 		logs:    &logtest.Buffer{},
 		metrics: metrics.New(prometheus.NewRegistry()),
 		records: make(chan *call.Record, 1),
 		served:  make(chan error, 1),
 	}
 	log := slog.New(slog.NewJSONHandler(pc.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	svc, err := call.NewService(context.Background(), call.Deps{
-		Config:      defaultCallConfig(t),
-		Transcriber: sttmock.Transcriber{},
-		Synthesizer: ttsmock.New(),
-		Responder:   echo.Responder{},
-		Metrics:     pc.metrics,
-		Logger:      log,
-		Recorder:    func(_ context.Context, rec *call.Record) { pc.records <- rec },
-	})
+	svc, err := call.NewService(context.Background(), echoDeps(t, pc.metrics, log, pc.records))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,12 +60,20 @@ func startPipeCall(t *testing.T) *pipeCall {
 // call ends; drained is closed then.
 func (pc *pipeCall) dial(t *testing.T) (c *audiosocket.Client, drained <-chan struct{}) {
 	t.Helper()
-	client, server := net.Pipe()
-	pc.ln.conns <- server
-	c, err := audiosocket.NewClient(client, uuid.New())
+	nc, err := pc.ln.dial()
 	if err != nil {
 		t.Fatal(err)
 	}
+	c, err = audiosocket.NewClient(nc, uuid.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, drain(c)
+}
+
+// drain reads, and drops, what the bot sends on c until the call ends; the
+// channel is closed then.
+func drain(c *audiosocket.Client) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -121,7 +83,7 @@ func (pc *pipeCall) dial(t *testing.T) (c *audiosocket.Client, drained <-chan st
 			}
 		}
 	}()
-	return c, done
+	return done
 }
 
 // stop shuts the server down; every goroutine of the service is gone after.
@@ -323,15 +285,7 @@ func TestDTMFFloodAtWireSpeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	drained := make(chan struct{})
-	go func() {
-		defer close(drained)
-		for {
-			if _, err := c.ReadFrame(); err != nil {
-				return
-			}
-		}
-	}()
+	drained := drain(c)
 	sent := 0
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); sent++ {
 		if c.SendDTMF('5') != nil {
@@ -412,13 +366,7 @@ func TestFloodingPeer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	go func() {
-		for {
-			if _, err := c.ReadFrame(); err != nil {
-				return
-			}
-		}
-	}()
+	drain(c)
 	frame := make(audio.PCM16, audio.Rate192k.FrameSamples())
 	sent := 0
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); sent++ {

@@ -1,7 +1,7 @@
 package call
 
 import (
-	"context"
+	"errors"
 	"time"
 
 	"github.com/tirevoice/assistant/internal/audio"
@@ -34,8 +34,10 @@ type listener struct {
 	// is older than the plain detector knows.
 	loud int
 
-	warn    *frameWarnings
-	dtmfDue time.Time // when the digits taken so far would be done at a human's pace
+	warn      *frameWarnings
+	dtmfDue   time.Time   // when the digits taken so far would be done at a human's pace
+	lastAudio time.Time   // monotonic: when the last audio frame arrived (the call's start before the first)
+	quiet     audio.PCM16 // a 20 ms frame of silence at 8 kHz, never written
 }
 
 const analysisRate = audio.Rate8k // the rate of VAD and STT
@@ -63,6 +65,10 @@ func (ss *session) readLoop() {
 		preroll: make([][]int16, ss.cfg.prerollFrames),
 		pending: make(audio.PCM16, 0, 4*analysisRate.FrameSamples()),
 		warn:    newFrameWarnings(ss.m),
+		quiet:   make(audio.PCM16, analysisRate.FrameSamples()),
+		// Until the first frame, the line has been silent since the call
+		// began.
+		lastAudio: time.Now(),
 	}
 	for i := range l.preroll {
 		l.preroll[i] = make([]int16, analysisRate.FrameSamples())
@@ -74,12 +80,28 @@ func (ss *session) readLoop() {
 		l.warn.flush(ss.log)
 	}()
 	for {
-		f, err := ss.conn.ReadFrame()
+		// Missing frames are silence: a phone with silence suppression
+		// sends nothing once the caller stops talking. Mid-utterance the
+		// read gives up when the endpointing silence has passed since the
+		// last audio, so the turn ends on time rather than at the next
+		// frame, which may come only when the caller speaks again.
+		var until time.Time
+		if l.capture != nil {
+			until = l.lastAudio.Add(cfg.EndpointSilence)
+		}
+		f, err := ss.conn.ReadFrameUntil(until)
+		if errors.Is(err, audiosocket.ErrNoFrame) {
+			ss.onGap(l)
+			continue
+		}
 		if err != nil {
 			return // the connection cancelled the call's context with the cause
 		}
 		switch {
 		case f.Kind.IsAudio():
+			now := time.Now()
+			ss.fillGap(l, now.Sub(l.lastAudio))
+			l.lastAudio = now
 			ss.onAudio(l, f.Kind.Rate(), f.Payload)
 		case f.Kind == audiosocket.KindDTMF:
 			ss.onDTMF(l, f.Payload[0])
@@ -230,13 +252,14 @@ func (ss *session) silenceBot() {
 	ss.bargeFired.Store(true)
 	if p := ss.player.Load(); p != nil {
 		p.Flush()
+		p.Cancel(ss.turn.Load()) // and what its worker queues before the supervisor stops it
 	}
 }
 
 // startCapture opens a recognition stream and gives it the pre-roll: the
 // last frames frames of audio, from before the detector fired.
 func (ss *session) startCapture(l *listener, frames int) {
-	stream, err := ss.svc.deps.Transcriber.Stream(context.Background(), analysisRate)
+	stream, err := ss.svc.deps.Transcriber.Stream(ss.ctx, analysisRate)
 	if err != nil {
 		ss.providerFailed(ss.svc.deps.Transcriber.Name(), err)
 		return
@@ -274,6 +297,47 @@ func (ss *session) feed(l *listener, f audio.PCM16) {
 	if tooLong {
 		l.vad.Reset() // the caller still speaks: the next turn starts afresh
 	}
+	ss.endCapture(l)
+}
+
+// fillGap gives the detectors the silence the caller's line did not send:
+// a line with silence suppression carries only speech, and detectors that
+// learn the line's quiet from what they hear would otherwise take the
+// speech itself for the noise floor and never hear it start. Gaps shorter
+// than gapFill are jitter, not silence; at most maxGapFill is filled, enough
+// for the floor trackers to settle.
+func (ss *session) fillGap(l *listener, gap time.Duration) {
+	if gap < gapFill {
+		return
+	}
+	for range min(int(gap/audio.FrameTime)-1, maxGapFill) {
+		ss.onFrame(l, l.quiet)
+	}
+}
+
+const (
+	gapFill    = 100 * time.Millisecond
+	maxGapFill = int(time.Second / audio.FrameTime)
+)
+
+// onGap runs when the caller's frames have stopped for the endpointing
+// silence: what a phone with silence suppression sends after speech is
+// nothing at all. A turn in progress ends as if that silence had been
+// heard.
+func (ss *session) onGap(l *listener) {
+	if l.capture == nil {
+		return
+	}
+	// The detectors never heard the silence: their state is still the
+	// speech's, so the next frame starts afresh.
+	l.vad.Reset()
+	l.loud = 0
+	ss.endCapture(l)
+}
+
+// endCapture hands the open recognition stream to the supervisor as the
+// caller's turn.
+func (ss *session) endCapture(l *listener) {
 	if !l.heard {
 		ss.log.Debug("capture ended unheard", "level", l.vad.Level(), "floor", l.vad.Floor(), "in_speech", l.vad.InSpeech(), "frames", l.captured)
 	}

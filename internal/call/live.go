@@ -8,6 +8,7 @@ import (
 	"github.com/tirevoice/assistant/internal/dialog"
 	"github.com/tirevoice/assistant/internal/live"
 	"github.com/tirevoice/assistant/internal/metrics"
+	"github.com/tirevoice/assistant/internal/routing"
 )
 
 // Bounds on the live-state store, which may be a remote Redis: a slow or
@@ -127,8 +128,9 @@ func (p *presence) write(s live.Session) {
 }
 
 // end stops publishing and stores the dialplan's answer for the call, so
-// that it is there when Asterisk, seeing the hangup, asks for it.
-func (p *presence) end(rec *Record) {
+// that it is there when Asterisk, seeing the hangup, asks for it. A call
+// for the operators carries its topic and the queue Deps.Routing gives it.
+func (p *presence) end(rec *Record, topic routing.Topic) {
 	if p == nil {
 		return
 	}
@@ -137,6 +139,8 @@ func (p *presence) end(rec *Record) {
 	next := live.Next{Action: live.ActionHangup, Reason: rec.Reason}
 	if rec.Disposition == DispositionOperator {
 		next.Action = live.ActionOperator
+		next.Topic = string(topic.OrGeneral())
+		next.Operator = p.ss.svc.deps.Routing.Queue(topic)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), endWriteTimeout)
 	defer cancel()

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/tirevoice/assistant/internal/metrics"
 )
 
@@ -123,6 +125,21 @@ func (r *Record) Key() string {
 	return r.ID + "|" + r.Instance + "|" + r.Started.UTC().Format(time.RFC3339Nano)
 }
 
+// DerivedID is the id under which a call is stored when an earlier call
+// already holds its UUID: a name-based (version 5) UUID in the namespace
+// of the call's UUID, from the instance that took it and its start at
+// microsecond precision (what PostgreSQL keeps), so that every save of
+// that call finds the same id. An id that is not a UUID (only tests make
+// one) is folded into the name instead.
+func DerivedID(id, instance string, started time.Time) string {
+	name := instance + "\n" + started.Truncate(time.Microsecond).UTC().Format(time.RFC3339Nano)
+	space, err := uuid.Parse(id)
+	if err != nil {
+		space, name = uuid.NameSpaceOID, id+"\n"+name
+	}
+	return uuid.NewSHA1(space, []byte(name)).String()
+}
+
 // Duration is how long the call lasted.
 func (r *Record) Duration() time.Duration { return r.Ended.Sub(r.Started) }
 
@@ -202,6 +219,7 @@ func (ss *session) snapshot() *Record {
 	rec.Turns = slices.Clone(ss.rec.Turns)
 	for i := range rec.Turns {
 		rec.Turns[i].TurnLatency = ss.latencies[rec.Turns[i].N]
+		ss.keepPlayed(&rec.Turns[i])
 	}
 	if !ss.greetingAt.IsZero() {
 		rec.GreetingLatency = ss.greetingAt.Sub(ss.started)

@@ -26,6 +26,7 @@ import (
 	"github.com/tirevoice/assistant/internal/dialog"
 	"github.com/tirevoice/assistant/internal/live"
 	"github.com/tirevoice/assistant/internal/metrics"
+	"github.com/tirevoice/assistant/internal/routing"
 	"github.com/tirevoice/assistant/internal/stt"
 	"github.com/tirevoice/assistant/internal/tts"
 )
@@ -81,8 +82,9 @@ type Deps struct {
 	// dialplan's registration (the caller's number) and keeps the
 	// dialplan's "what next" answer.
 	Live        live.Store
-	Instance    string // this instance's name in the live state
-	Environment string // written into every record
+	Routing     routing.Rule // the operators queue of a handed-over call, by topic; zero: the dialplan's default
+	Instance    string       // this instance's name in the live state
+	Environment string       // written into every record
 }
 
 // Service answers calls; it implements audiosocket.Handler.

@@ -14,6 +14,7 @@ import (
 	"github.com/tirevoice/assistant/internal/live"
 	"github.com/tirevoice/assistant/internal/metrics"
 	"github.com/tirevoice/assistant/internal/playout"
+	"github.com/tirevoice/assistant/internal/routing"
 	"github.com/tirevoice/assistant/internal/stt"
 	"github.com/tirevoice/assistant/internal/vad"
 )
@@ -73,6 +74,10 @@ type session struct {
 	// checkpoints writes the record so far after each turn; nil without
 	// Deps.Checkpoint.
 	checkpoints *checkpointer
+	// topic is what the responder's transfer was about: it chooses the
+	// operators queue in the dialplan's answer. Empty is general (the
+	// caller pressed 0, the providers failed).
+	topic routing.Topic
 
 	events chan event      // reader -> supervisor
 	rateCh chan audio.Rate // reader -> supervisor: the caller's rate, once
@@ -80,6 +85,13 @@ type session struct {
 	player atomic.Pointer[playout.Player] // set once the caller's rate is known
 	rate   audio.Rate                     // outbound rate, set with player
 	barge  *vad.BargeIn
+
+	// ctx is the call's context, given to every recognition stream so
+	// that none outlives the call.
+	ctx context.Context
+	// turn is the latest turn the supervisor started: the one a barge-in
+	// cancels in the player.
+	turn atomic.Uint64
 
 	lastBot     atomic.Int64 // unix ns of the last bot audio frame sent
 	bargeFired  atomic.Bool  // the detector fired and no new utterance started since
@@ -90,6 +102,7 @@ type session struct {
 	speechEnds map[int]time.Time     // turn -> caller's end of speech
 	latencies  map[int]time.Duration // turn -> end of speech to first frame
 	greetingAt time.Time
+	spoken     map[int][]spokenPiece // turn -> its pieces queued for playout, in order
 }
 
 // callConfig is config.Call with durations turned into frame counts where
@@ -133,6 +146,7 @@ func newSession(svc *Service, conn *audiosocket.Conn) *session {
 func (ss *session) run(ctx context.Context) {
 	cfg := ss.svc.deps.Config
 	ss.started = time.Now()
+	ss.ctx = ctx
 	ss.rec.Started = ss.started
 	ss.m.ActiveCalls.Inc()
 	defer ss.m.ActiveCalls.Dec()
@@ -173,7 +187,7 @@ func (ss *session) run(ctx context.Context) {
 	ss.rec.Disposition = disposition(outcome)
 	r := ss.presence.registration()
 	ss.rec.Caller, ss.rec.Called = r.Caller, r.Called
-	ss.presence.end(&ss.rec)
+	ss.presence.end(&ss.rec, ss.topic)
 	if outcome != metrics.OutcomeCallerHangup {
 		// We end the call: Asterisk learns it from the hangup frame.
 		if err := ss.conn.Hangup(); err != nil {
@@ -183,6 +197,7 @@ func (ss *session) run(ctx context.Context) {
 	stopPlayer()
 	ss.conn.Close()
 	wg.Wait()
+	ss.closeUnheard()
 	ss.checkpoints.stop()
 	ss.finishRecord()
 }
@@ -212,11 +227,18 @@ func (ss *session) converse(ctx context.Context, player *playout.Player, playerD
 		lastAnswer []string
 		failures   int
 	)
-	defer func() { turnCancel() }()
+	defer func() {
+		turnCancel()
+		// Utterances still waiting for a turn, whatever the way out.
+		for _, q := range queue {
+			q.stream.Close()
+		}
+	}()
 
 	startTurn := func(ev event) {
 		ss.begin()
 		turnN++
+		ss.turn.Store(uint64(turnN))
 		ss.presence.post(live.StateThinking, turnN)
 		ss.mu.Lock()
 		ss.speechEnds[turnN] = ev.at
@@ -234,6 +256,7 @@ func (ss *session) converse(ctx context.Context, player *playout.Player, playerD
 		if turnDone == nil {
 			return
 		}
+		ss.cancelTurnAudio()
 		turnCancel()
 		res := <-turnDone
 		turnDone = nil
@@ -315,6 +338,9 @@ func (ss *session) converse(ctx context.Context, player *playout.Player, playerD
 			} else {
 				failures = 0
 			}
+			if res.outcome.Action == dialog.Transfer {
+				ss.topic = res.outcome.Topic
+			}
 			switch {
 			case res.outcome.Action == dialog.Transfer && len(res.turn.BotText) > 0:
 				// The responder has said its own words of farewell.
@@ -374,6 +400,7 @@ func (ss *session) converse(ctx context.Context, player *playout.Player, playerD
 						continue
 					}
 					turnN++
+					ss.turn.Store(uint64(turnN))
 					tctx, cancel := context.WithCancel(ctx)
 					turnCancel = cancel
 					done := make(chan turnResult, 1)
@@ -416,8 +443,10 @@ func (ss *session) play(id uint64, pcm audio.PCM16, rate audio.Rate) {
 		pcm = audio.NewResampler(rate, ss.rate).Process(make(audio.PCM16, 0, len(pcm)*int(ss.rate)/int(rate)+64), pcm)
 	}
 	p := ss.player.Load()
-	if err := p.Play(id, pcm); err != nil {
-		ss.log.Warn("utterance not queued", "err", err)
+	if err := p.PlayTurn(id>>16, id, pcm); err != nil {
+		if !errors.Is(err, playout.ErrCancelled) {
+			ss.log.Warn("utterance not queued", "err", err)
+		}
 		return
 	}
 	p.End(id)
@@ -449,6 +478,7 @@ func (ss *session) finishRecord() {
 	ss.mu.Lock()
 	for i := range ss.rec.Turns {
 		ss.rec.Turns[i].TurnLatency = ss.latencies[ss.rec.Turns[i].N]
+		ss.keepPlayed(&ss.rec.Turns[i])
 	}
 	ss.rec.GreetingLatency = ss.greetingAt.Sub(ss.started)
 	if ss.greetingAt.IsZero() {
@@ -515,6 +545,7 @@ func (o *playerObserver) UtteranceStarted(id uint64, at time.Time) {
 	ss.bargeFired.Store(false)
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
+	ss.notePlayback(id, true, false)
 	turn, piece := int(id>>16), id&0xffff
 	switch {
 	case id == idGreeting:
@@ -534,7 +565,12 @@ func (o *playerObserver) UtteranceStarted(id uint64, at time.Time) {
 	}
 }
 
-func (o *playerObserver) UtteranceFinished(uint64, time.Time, bool) {}
+func (o *playerObserver) UtteranceFinished(id uint64, _ time.Time, interrupted bool) {
+	ss := (*session)(o)
+	ss.mu.Lock()
+	ss.notePlayback(id, false, interrupted)
+	ss.mu.Unlock()
+}
 
 func (o *playerObserver) Underrun() {
 	(*session)(o).underruns.Add(1)

@@ -49,6 +49,21 @@ func defaultCallConfig(t *testing.T) config.Call {
 	return cfg.Call
 }
 
+// echoDeps are the service's deps in these tests: the default
+// configuration, the offline providers and the echo responder; each call's
+// record goes to records.
+func echoDeps(t *testing.T, m *metrics.Metrics, log *slog.Logger, records chan<- *call.Record) call.Deps {
+	return call.Deps{
+		Config:      defaultCallConfig(t),
+		Transcriber: sttmock.Transcriber{},
+		Synthesizer: ttsmock.New(),
+		Responder:   echo.Responder{},
+		Metrics:     m,
+		Logger:      log,
+		Recorder:    func(_ context.Context, rec *call.Record) { records <- rec },
+	}
+}
+
 // startCall runs the service; change adjusts its configuration and deps.
 func startCall(t *testing.T, change func(*call.Deps)) *testCall {
 	t.Helper()
@@ -56,17 +71,7 @@ func startCall(t *testing.T, change func(*call.Deps)) *testCall {
 	tc := &testCall{records: make(chan *call.Record, 16), logs: &logtest.Buffer{}}
 	tc.metrics = metrics.New(prometheus.NewRegistry())
 	log := slog.New(slog.NewJSONHandler(tc.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	deps := call.Deps{
-		Config:      defaultCallConfig(t),
-		Transcriber: sttmock.Transcriber{},
-		Synthesizer: ttsmock.New(),
-		Responder:   echo.Responder{},
-		Metrics:     tc.metrics,
-		Logger:      log,
-		Recorder: func(_ context.Context, rec *call.Record) {
-			tc.records <- rec
-		},
-	}
+	deps := echoDeps(t, tc.metrics, log, tc.records)
 	if change != nil {
 		change(&deps)
 	}
@@ -79,7 +84,7 @@ func startCall(t *testing.T, change func(*call.Deps)) *testCall {
 		t.Fatal(err)
 	}
 	tc.addr = ln.Addr().String()
-	tc.server = &audiosocket.Server{Handler: svc, Logger: log, IdleTimeout: 2 * time.Second}
+	tc.server = &audiosocket.Server{Handler: svc, Logger: log, DeadPeerTimeout: 2 * time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- tc.server.Serve(ctx, ln) }()
@@ -455,12 +460,12 @@ func TestCallerHangsUpMidPlayout(t *testing.T) {
 func TestCallerVanishesMidPlayout(t *testing.T) {
 	tc := startCall(t, nil)
 	// The caller's side stops sending and stops reading but never closes:
-	// a dead network path. The idle deadline ends the call.
+	// a dead network path. The dead-peer limit ends the call.
 	c := dialRaw(t, tc.addr)
 	defer c.Close()
 	rec := tc.record(t)
-	if rec.Outcome != metrics.OutcomeError || !strings.Contains(rec.Failure, "idle") {
-		t.Errorf("outcome %q failure %q, want error after the idle timeout", rec.Outcome, rec.Failure)
+	if rec.Outcome != metrics.OutcomeError || !strings.Contains(rec.Failure, "dead peer") {
+		t.Errorf("outcome %q failure %q, want error after the dead-peer limit", rec.Outcome, rec.Failure)
 	}
 }
 

@@ -98,7 +98,9 @@ func (ss *session) failTurn(ctx context.Context, t Turn, provider string, err er
 	}
 	ss.providerFailed(provider, err)
 	t.Failure = provider
-	ss.playPrompt(ctx, utteranceID(t.N, len(t.BotText)), ss.svc.deps.Prompts.Apology)
+	id := utteranceID(t.N, len(t.BotText))
+	ss.noteQueued(id, ss.svc.deps.Prompts.Apology)
+	ss.playPrompt(ctx, id, ss.svc.deps.Prompts.Apology)
 	t.BotText = append(t.BotText, ss.svc.deps.Prompts.Apology)
 	return turnResult{turn: t, apologised: true}
 }
@@ -157,7 +159,9 @@ func (ss *session) newSpeaker(ctx context.Context, turn int) *speaker {
 			if ctx.Err() != nil {
 				continue // cancelled while synthesising: do not play it
 			}
-			ss.play(utteranceID(turn, piece), pcm, ss.svc.deps.Synthesizer.Rate())
+			id := utteranceID(turn, piece)
+			ss.noteQueued(id, text) // before the player can start it
+			ss.play(id, pcm, ss.svc.deps.Synthesizer.Rate())
 			piece++
 		}
 	}()
@@ -180,4 +184,90 @@ func (sp *speaker) close() (time.Duration, error) {
 	close(sp.texts)
 	<-sp.done
 	return sp.first, sp.err
+}
+
+// spokenPiece is one piece of a turn's reply as the caller got it. The
+// call record keeps the pieces that started playing: a reply the caller
+// cut short lists what was heard, not what was written.
+type spokenPiece struct {
+	id      uint64
+	text    string
+	started bool // its first frame went out
+	cut     bool // Flush or Cancel ended it: midway if started, else unheard
+}
+
+// noteQueued records that the piece id of a turn is about to be queued for
+// playout.
+func (ss *session) noteQueued(id uint64, text string) {
+	turn := int(id >> 16)
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.spoken == nil {
+		ss.spoken = map[int][]spokenPiece{}
+	}
+	ss.spoken[turn] = append(ss.spoken[turn], spokenPiece{id: id, text: text})
+}
+
+// notePlayback records what the player did with utterance id: started it,
+// or finished it, interrupted or not. ss.mu is held; it runs on the
+// player's goroutine once per utterance.
+func (ss *session) notePlayback(id uint64, started, interrupted bool) {
+	pieces := ss.spoken[int(id>>16)]
+	for i := range pieces {
+		if pieces[i].id != id {
+			continue
+		}
+		if started {
+			pieces[i].started = true
+		} else if interrupted {
+			pieces[i].cut = true
+		}
+		return
+	}
+}
+
+// keepPlayed makes t say what the caller heard of it: BotText holds the
+// pieces that started playing, and a piece the player cut, midway or
+// before it started, marks the turn interrupted. A turn's BotText as its
+// worker returns it is what it meant to say; this is applied to the
+// record's copies only. ss.mu is held.
+func (ss *session) keepPlayed(t *Turn) {
+	if t.N == 0 {
+		return
+	}
+	var heard []string
+	for _, p := range ss.spoken[t.N] {
+		if p.started {
+			heard = append(heard, p.text)
+		}
+		if p.cut {
+			t.Interrupted = true
+		}
+	}
+	t.BotText = heard
+}
+
+// cancelTurnAudio drops what the running turn has queued for playout and
+// makes the player refuse the rest: its worker may be queueing a piece at
+// this very moment, before it sees its context cancelled.
+func (ss *session) cancelTurnAudio() {
+	if p := ss.player.Load(); p != nil {
+		p.Cancel(ss.turn.Load())
+	}
+}
+
+// closeUnheard closes the recognition streams of utterances the supervisor
+// never took from its events. It runs once the reader has returned, so
+// nothing is emitted any more.
+func (ss *session) closeUnheard() {
+	for {
+		select {
+		case ev := <-ss.events:
+			if ev.stream != nil {
+				ev.stream.Close()
+			}
+		default:
+			return
+		}
+	}
 }

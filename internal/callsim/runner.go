@@ -46,9 +46,20 @@ type Result struct {
 	Turns           []Turn
 	GreetingLatency time.Duration // from the UUID frame to the bot's first audible frame
 	BotPhrases      []string      // everything the bot said, decoded
-	Pacing          Pacing
-	HungUpByBot     bool
+	// BotSpeech is when the bot was audible, since the call started: runs
+	// of audible frames joined across pauses shorter than speechJoin, so
+	// that a prompt's timing (a re-prompt after the no-input timeout) can
+	// be checked.
+	BotSpeech   []Span
+	Pacing      Pacing
+	HungUpByBot bool
 }
+
+// Span is a stretch of time, from the call's start.
+type Span struct{ Start, End time.Duration }
+
+// speechJoin is the longest pause inside one stretch of the bot's speech.
+const speechJoin = time.Second
 
 // Turn is one caller line and how long the bot took to answer it.
 type Turn struct {
@@ -132,7 +143,8 @@ func Run(ctx context.Context, sc *Scenario, opt Options) (*Result, error) {
 type command struct {
 	speech audio.PCM16 // caller speech at the call's rate
 	digit  byte
-	done   chan time.Time // receives when the command has gone out
+	pause  time.Duration  // send nothing at all this long
+	done   chan time.Time // receives when the command has gone out (a pause: when it is over)
 }
 
 type sim struct {
@@ -274,6 +286,22 @@ func (s *sim) step(ctx context.Context, st *Step) error {
 			return ctx.Err()
 		}
 
+	case st.Pause > 0:
+		s.printf("caller's line sends nothing for %s", st.Pause)
+		done := make(chan time.Time, 1)
+		if err := s.command(ctx, command{pause: st.Pause, done: done}); err != nil {
+			return err
+		}
+		select {
+		case <-done:
+			s.printf("caller's line sends again")
+			return nil
+		case <-s.hungUp:
+			return errHungUp
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+
 	case st.Hangup:
 		s.printf("caller hangs up")
 		return s.client.Close()
@@ -342,21 +370,25 @@ func (s *sim) expect(ctx context.Context, re *regexp.Regexp, timeout time.Durati
 
 // sendLoop is Asterisk's side of the line: one frame every 20 ms of real
 // time, speech when the script speaks, silence otherwise, with the line's
-// echo and noise mixed in.
+// echo and noise mixed in. On a DTX line only the frames that carry speech
+// go out; during a pause nothing does, DTMF included. The clock runs on
+// regardless: what is not sent is lost, as on a real line.
 func (s *sim) sendLoop(ctx context.Context) {
 	n := s.rate.FrameSamples()
 	frame := make(audio.PCM16, n)
 	noise := rand.New(rand.NewPCG(1, 2))
 	var (
-		speech  audio.PCM16
-		done    chan time.Time
-		digits  []command
-		tick    = time.NewTimer(0)
-		start   = time.Now()
-		sent    int
-		gain    = math.Pow(10, s.sc.Line.GainDB/20)
-		echoAmp = 0.0
-		noiseSD = 0.0
+		speech    audio.PCM16
+		done      chan time.Time
+		digits    []command
+		pauseEnd  time.Time      // zero unless a pause runs
+		pauseDone chan time.Time // receives when it ends
+		tick      = time.NewTimer(0)
+		start     = time.Now()
+		sent      int
+		gain      = math.Pow(10, s.sc.Line.GainDB/20)
+		echoAmp   = 0.0
+		noiseSD   = 0.0
 	)
 	if s.sc.Line.EchoDB != 0 {
 		echoAmp = math.Pow(10, s.sc.Line.EchoDB/20)
@@ -372,7 +404,9 @@ func (s *sim) sendLoop(ctx context.Context) {
 		case <-s.hungUp:
 			return
 		case c := <-s.cmds:
-			if c.speech != nil {
+			if c.pause > 0 {
+				pauseEnd, pauseDone = time.Now().Add(c.pause), c.done
+			} else if c.speech != nil {
 				speech, done = c.speech, c.done
 			} else {
 				digits = append(digits, c)
@@ -380,8 +414,19 @@ func (s *sim) sendLoop(ctx context.Context) {
 			continue
 		case <-tick.C:
 		}
+		if !pauseEnd.IsZero() {
+			if now := time.Now(); now.Before(pauseEnd) {
+				s.mixEcho(frame, echoAmp) // the echo of the bot plays on, unheard
+				sent++
+				tick.Reset(time.Until(start.Add(time.Duration(sent) * audio.FrameTime)))
+				continue
+			}
+			pauseDone <- time.Now()
+			pauseEnd, pauseDone = time.Time{}, nil
+		}
 		clear(frame)
-		if len(speech) > 0 {
+		speaking := len(speech) > 0
+		if speaking {
 			k := copy(frame, speech)
 			speech = speech[k:]
 			for i := range frame[:k] {
@@ -399,7 +444,7 @@ func (s *sim) sendLoop(ctx context.Context) {
 			}
 		}
 		s.lineCodec(frame)
-		if s.client.SendAudio(s.rate, frame) != nil {
+		if (speaking || !s.sc.Line.DTX) && s.client.SendAudio(s.rate, frame) != nil {
 			return
 		}
 		// DTMF goes between audio frames, one digit every 100 ms.
@@ -525,6 +570,14 @@ func (s *sim) onBotFrame(pcm audio.PCM16) {
 	}
 	var latency time.Duration
 	var caller string
+	if audible {
+		at := now.Sub(s.start)
+		if n := len(s.res.BotSpeech); n > 0 && at-s.res.BotSpeech[n-1].End < speechJoin {
+			s.res.BotSpeech[n-1].End = at
+		} else {
+			s.res.BotSpeech = append(s.res.BotSpeech, Span{at, at})
+		}
+	}
 	if audible && s.res.GreetingLatency == 0 {
 		s.res.GreetingLatency = now.Sub(s.start)
 	}

@@ -56,6 +56,11 @@ type Line struct {
 	NoiseDBFS float64       `yaml:"noise_dbfs"` // white noise on the caller's line; 0 = none, e.g. -50
 	EchoDB    float64       `yaml:"echo_db"`    // the bot's voice comes back on the caller's line at this level; 0 = no echo, e.g. -12
 	EchoDelay time.Duration `yaml:"echo_delay"` // and this much later, e.g. 80ms
+	// DTX is silence suppression: the caller's phone sends no frames at
+	// all while the caller is not speaking (as Asterisk forwards a phone
+	// with VAD/DTX, or comfort noise it drops), only the frames that carry
+	// speech, and DTMF.
+	DTX bool `yaml:"dtx"`
 }
 
 // Step is one action of the script. Exactly one action field is set.
@@ -66,6 +71,7 @@ type Step struct {
 	ExpectHangup bool          `yaml:"expect_hangup"` // wait until the bot ends the call
 	DTMF         string        `yaml:"dtmf"`          // press these keys, 100 ms apart
 	Silence      time.Duration `yaml:"silence"`       // stay silent this long
+	Pause        time.Duration `yaml:"pause"`         // send nothing at all, not even silence frames, this long (a hold, a stalled network)
 	Hangup       bool          `yaml:"hangup"`        // hang up
 	Timeout      time.Duration `yaml:"timeout"`       // for expect, expect_audio, expect_hangup; default 10s
 
@@ -138,13 +144,13 @@ func Parse(b []byte) (*Scenario, error) {
 
 func (s *Step) check() error {
 	n := 0
-	for _, set := range []bool{s.Say != "", s.Expect != "", s.ExpectAudio, s.ExpectHangup, s.DTMF != "", s.Silence > 0, s.Hangup} {
+	for _, set := range []bool{s.Say != "", s.Expect != "", s.ExpectAudio, s.ExpectHangup, s.DTMF != "", s.Silence > 0, s.Pause > 0, s.Hangup} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return fmt.Errorf("want exactly one of say, expect, expect_audio, expect_hangup, dtmf, silence, hangup; found %d", n)
+		return fmt.Errorf("want exactly one of say, expect, expect_audio, expect_hangup, dtmf, silence, pause, hangup; found %d", n)
 	}
 	if s.Timeout == 0 {
 		s.Timeout = DefaultTimeout
@@ -189,6 +195,8 @@ func (s *Step) String() string {
 		return fmt.Sprintf("dtmf %q", s.DTMF)
 	case s.Silence > 0:
 		return fmt.Sprintf("silence %s", s.Silence)
+	case s.Pause > 0:
+		return fmt.Sprintf("pause %s", s.Pause)
 	case s.Hangup:
 		return "hangup"
 	}

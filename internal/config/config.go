@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tirevoice/assistant/internal/routing"
 )
 
 // Config is the whole configuration of call-processor.
@@ -39,7 +41,19 @@ type Config struct {
 	Database    Database
 	Redis       Redis
 	Readiness   Readiness
+	Routing     Routing
 }
+
+// Routing chooses the operators queue a handed-over call goes to, by its
+// topic (internal/routing; docs/deployment.md, "How the dialplan chooses
+// the operator"). The names are Asterisk queues (queues.conf).
+type Routing struct {
+	DefaultQueue string `env:"OPERATOR_QUEUE_DEFAULT" default:"operators"` // the queue of a topic OPERATOR_QUEUES does not name
+	Queues       string `env:"OPERATOR_QUEUES" default:""`                 // comma-separated topic=queue (topics: general, tires, orders, fitting, complaints); empty: all to the default
+}
+
+// Rule is the routing rule these settings describe; validate has checked them.
+func (r Routing) Rule() (routing.Rule, error) { return routing.NewRule(r.DefaultQueue, r.Queues) }
 
 // HTTP bounds what clients can hold of the HTTP server (HTTP_ADDR): its
 // API is reachable from the internal network, the dialplan's endpoints and
@@ -91,7 +105,7 @@ type AudioSocket struct {
 	MaxHandshakes          int            `env:"AUDIOSOCKET_MAX_HANDSHAKES" default:"64"`            // connections waiting for their UUID frame, apart from calls; past it the oldest is closed
 	MaxHandshakesPerSource int            `env:"AUDIOSOCKET_MAX_HANDSHAKES_PER_SOURCE" default:"16"` // of those, from one remote address; past it that address's oldest is closed
 	UUIDTimeout            time.Duration  `env:"AUDIOSOCKET_UUID_TIMEOUT" default:"2s"`              // deadline for the first (UUID) frame
-	IdleTimeout            time.Duration  `env:"AUDIOSOCKET_IDLE_TIMEOUT" default:"5s"`              // no frame from Asterisk for this long ends the call
+	DeadPeerTimeout        time.Duration  `env:"AUDIOSOCKET_DEAD_PEER_TIMEOUT" default:"60s"`        // nothing at all from Asterisk for this long ends the call; missing caller frames are silence until then
 	WriteTimeout           time.Duration  `env:"AUDIOSOCKET_WRITE_TIMEOUT" default:"1s"`             // a peer that stops reading for this long ends the call
 	MaxAudioBurst          time.Duration  `env:"AUDIOSOCKET_MAX_AUDIO_BURST" default:"2s"`           // how far a call's audio may run ahead of real time (a stall's bunch); past it the call ends as too fast
 	AllowedNets            []netip.Prefix `env:"AUDIOSOCKET_ALLOWED_NETS" default:""`                // comma-separated CIDRs of the Asterisk hosts; empty allows all
@@ -191,6 +205,11 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s: bad %s %q: %w", name, src, raw, err))
 		}
 	})
+	// A retired variable fails loudly: left set, it would read as a promise
+	// that silent callers are cut off after it, or hide a stale deployment.
+	if strings.TrimSpace(getenv("AUDIOSOCKET_IDLE_TIMEOUT")) != "" {
+		errs = append(errs, errors.New("AUDIOSOCKET_IDLE_TIMEOUT: no longer used: a caller may send no frames for seconds (silence suppression, a hold); set AUDIOSOCKET_DEAD_PEER_TIMEOUT instead"))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, err
 	}
@@ -315,7 +334,7 @@ func (c Config) validate() error {
 	check(c.HTTP.MaxConns > 0, "HTTP_MAX_CONNS: must be at least 1")
 	check(c.AudioSocket.MaxConns > 0, "AUDIOSOCKET_MAX_CONNS: must be at least 1")
 	check(c.AudioSocket.UUIDTimeout > 0, "AUDIOSOCKET_UUID_TIMEOUT: must be positive")
-	check(c.AudioSocket.IdleTimeout >= time.Second, "AUDIOSOCKET_IDLE_TIMEOUT: must be at least 1s (Asterisk sends a frame every 20 ms)")
+	check(c.AudioSocket.DeadPeerTimeout >= time.Second, "AUDIOSOCKET_DEAD_PEER_TIMEOUT: must be at least 1s (and should outlast the no-input re-prompts and goodbye, see docs/configuration.md)")
 	check(c.AudioSocket.WriteTimeout > 0, "AUDIOSOCKET_WRITE_TIMEOUT: must be positive")
 	check(c.AudioSocket.MaxHandshakes > 0, "AUDIOSOCKET_MAX_HANDSHAKES: must be at least 1")
 	check(c.AudioSocket.MaxHandshakesPerSource > 0 && c.AudioSocket.MaxHandshakesPerSource <= c.AudioSocket.MaxHandshakes,
@@ -353,6 +372,10 @@ func (c Config) validate() error {
 	check(c.Redis.CallTimeout >= 10*time.Millisecond && c.Redis.CallTimeout <= 10*time.Second, "REDIS_CALL_TIMEOUT: must be between 10ms and 10s")
 	check(c.Database.RetentionEvery >= time.Minute, "CALL_RETENTION_INTERVAL: must be at least 1m")
 	check(c.Database.Retention == 0 || c.Database.Retention >= 24*time.Hour, "CALL_RETENTION: must be 0 (keep) or at least 24h")
+	check(c.Routing.DefaultQueue != "", "OPERATOR_QUEUE_DEFAULT: must not be empty (the dialplan queues unrouted calls there)")
+	if _, err := c.Routing.Rule(); err != nil {
+		errs = append(errs, fmt.Errorf("OPERATOR_QUEUE_DEFAULT, OPERATOR_QUEUES: %w", err))
+	}
 	for _, r := range c.Readiness.Required {
 		check(oneOf(r, Dependencies...), "READY_REQUIRED: %q is not one of %s", r, strings.Join(Dependencies, ", "))
 	}

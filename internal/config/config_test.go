@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tirevoice/assistant/internal/routing"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -38,6 +40,9 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"enum", "ENVIRONMENT", "prod"},
 		{"provider", "STT_PROVIDER", "whisper"},
 		{"lead", "CALL_PLAYOUT_LEAD_FRAMES", "50"},
+		{"unknown routing topic", "OPERATOR_QUEUES", "weather=sky"},
+		{"routing pair without a queue", "OPERATOR_QUEUES", "orders"},
+		{"unsafe queue name", "OPERATOR_QUEUE_DEFAULT", "ops)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,6 +107,31 @@ func TestDocumented(t *testing.T) {
 		if !known[name] {
 			t.Errorf("%s is documented but not read by the code", name)
 		}
+	}
+}
+
+// TestRoutingRule: the routing variables become the rule the calls use.
+func TestRoutingRule(t *testing.T) {
+	c, err := Load(env(map[string]string{"OPERATOR_QUEUE_DEFAULT": "front", "OPERATOR_QUEUES": "orders=orders,complaints=senior"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule, err := c.Routing.Rule()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rule.Queue(routing.TopicComplaints); got != "senior" {
+		t.Errorf("complaints go to %q, want senior", got)
+	}
+	if got := rule.Queue(routing.TopicFitting); got != "front" {
+		t.Errorf("fitting goes to %q, want the default front", got)
+	}
+	c, err = Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rule, _ := c.Routing.Rule(); rule.Queue(routing.TopicOrders) != "operators" {
+		t.Errorf("by default orders go to %q, want operators", rule.Queue(routing.TopicOrders))
 	}
 }
 

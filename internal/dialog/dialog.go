@@ -3,7 +3,11 @@
 // speaks its reply piece by piece.
 package dialog
 
-import "context"
+import (
+	"context"
+
+	"github.com/tirevoice/assistant/internal/routing"
+)
 
 // Request is one caller turn.
 type Request struct {
@@ -66,6 +70,9 @@ func (a Action) String() string {
 type Outcome struct {
 	Action Action
 	Reason string // why, for the call record and the dialplan ("caller asked for a human")
+	// Topic is what a Transfer is about, for the choice of the operators
+	// queue; empty is routing.TopicGeneral.
+	Topic routing.Topic
 	// Fallback is set when the responder's own back-end failed in this
 	// turn and a fallback answered the caller instead: what failed, for
 	// the call record and the provider error metrics ("model timed out").

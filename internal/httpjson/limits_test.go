@@ -1,7 +1,6 @@
 package httpjson_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"net"
@@ -100,39 +99,7 @@ func TestLimitsMaxConns(t *testing.T) {
 	const maxConns = 2
 	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {})
 	addr := serve(t, httpjson.Limits{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute, MaxConns: maxConns}, ok)
-
-	var held []net.Conn
-	for range maxConns {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		if status := httpjsontest.Get(t, c, bufio.NewReader(c), addr, "/", 5*time.Second); status != http.StatusOK {
-			t.Fatalf("connection %d within the limit: %d", len(held)+1, status)
-		}
-		held = append(held, c)
-	}
-	// The kernel completes the handshake; the server does not accept.
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	br := bufio.NewReader(c)
-	if status := httpjsontest.Get(t, c, br, addr, "/", 300*time.Millisecond); status != 0 {
-		t.Fatalf("connection over the limit answered %d", status)
-	}
-	held[0].Close()
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatalf("connection over the limit not served after one closed: %v", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("status %d", resp.StatusCode)
-	}
+	httpjsontest.MaxConns(t, addr, "/", maxConns, 300*time.Millisecond)
 }
 
 // TestLimitsMaxHeaderBytes: headers over the bound are answered 431.

@@ -54,7 +54,8 @@ const (
 type Next struct {
 	Action   string // ActionHangup or ActionOperator
 	Reason   string // why, in a few words ("caller pressed 0")
-	Operator string // the operator extension or queue, for ActionOperator; may be empty
+	Operator string // the operators queue (or an operator's extension) for ActionOperator; empty: the dialplan's default
+	Topic    string // what the call is about, for ActionOperator (routing.Topics); shown to the operator
 }
 
 // Store is the live state. Implementations are safe for concurrent use.

@@ -28,7 +28,7 @@ type RedisOptions struct {
 //	reg:<id>      hash caller, called, at                  TTL Registration, set by Register
 //	session:<id>  hash caller, called, state, instance,    TTL Session, renewed by every Update
 //	              started, last_activity, turn
-//	next:<id>     hash action, reason, operator            TTL Next, set by End
+//	next:<id>     hash action, reason, operator, topic     TTL Next, set by End
 //	sessions      sorted set of live call ids, scored by   TTL Session, renewed by every Update
 //	              start time (unix microseconds)
 //
@@ -181,7 +181,7 @@ func (s *Redis) End(ctx context.Context, id string, next Next) error {
 	_, err := s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, s.key("session:", id))
 		p.ZRem(ctx, s.prefix+"sessions", id)
-		p.HSet(ctx, key, "action", next.Action, "reason", next.Reason, "operator", next.Operator)
+		p.HSet(ctx, key, "action", next.Action, "reason", next.Reason, "operator", next.Operator, "topic", next.Topic)
 		p.PExpire(ctx, key, s.ttl.Next)
 		return nil
 	})
@@ -328,7 +328,7 @@ func (s *Redis) Next(ctx context.Context, id string) (Next, error) {
 	if len(h) == 0 {
 		return Next{}, ErrNotFound
 	}
-	return Next{Action: h["action"], Reason: h["reason"], Operator: h["operator"]}, nil
+	return Next{Action: h["action"], Reason: h["reason"], Operator: h["operator"], Topic: h["topic"]}, nil
 }
 
 func (s *Redis) key(kind, id string) string { return s.prefix + kind + id }

@@ -117,7 +117,7 @@ func testStore(t *testing.T, newStore func(t *testing.T) Store) {
 		if _, err := s.Next(ctx, "c1"); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Next of a live call: err = %v, want ErrNotFound", err)
 		}
-		want := Next{Action: ActionOperator, Reason: "caller pressed 0", Operator: "queue-tires"}
+		want := Next{Action: ActionOperator, Reason: "caller pressed 0", Operator: "queue-tires", Topic: "tires"}
 		if err := s.End(ctx, "c1", want); err != nil {
 			t.Fatal(err)
 		}

@@ -26,16 +26,22 @@ func NewCalls(limit int) *Calls {
 	return &Calls{max: max(1, limit), byID: map[string]*call.Record{}}
 }
 
-// SaveCall implements call.Store. It keeps a copy of rec.
+// SaveCall implements call.Store. It keeps a copy of rec. A record of the
+// same call (call.Record.Key) replaces the kept one; a record of another
+// call that arrived with a UUID already kept goes beside it, under
+// call.DerivedID, as in PostgreSQL.
 func (c *Calls) SaveCall(_ context.Context, rec *call.Record) error {
 	cp := *rec
 	cp.Turns = append([]call.Turn(nil), rec.Turns...)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.byID[rec.ID]; !ok {
-		c.order = append(c.order, rec.ID)
+	if had, ok := c.byID[cp.ID]; ok && had.Key() != cp.Key() {
+		cp.ID = call.DerivedID(cp.ID, cp.Instance, cp.Started)
 	}
-	c.byID[rec.ID] = &cp
+	if _, ok := c.byID[cp.ID]; !ok {
+		c.order = append(c.order, cp.ID)
+	}
+	c.byID[cp.ID] = &cp
 	for len(c.order) > c.max {
 		delete(c.byID, c.order[0])
 		c.order = c.order[1:]

@@ -67,3 +67,30 @@ func TestListCallsFiltersAndPages(t *testing.T) {
 		t.Errorf("past the end: %+v", page)
 	}
 }
+
+// TestReusedUUIDKeepsBothCalls: the checkpoint and the final record of one
+// call replace each other; a later call that arrived with the same UUID is
+// kept beside the first, under its derived id, and never replaces it.
+func TestReusedUUIDKeepsBothCalls(t *testing.T) {
+	ctx := context.Background()
+	s := NewCalls(10)
+	const id = "0b2f5a1e-6c1d-4f7e-9a3b-1c2d3e4f5a6b"
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	first := &call.Record{ID: id, Instance: "a", Started: t0, Outcome: "interrupted"}
+	second := &call.Record{ID: id, Instance: "a", Started: t0.Add(time.Minute), Outcome: "completed"}
+	for _, rec := range []*call.Record{first, {ID: id, Instance: "a", Started: t0, Outcome: "operator"}, second, second} {
+		if err := s.SaveCall(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rec, err := s.Call(ctx, id); err != nil || rec.Outcome != "operator" {
+		t.Errorf("first call = %+v, %v; want its final record (operator)", rec, err)
+	}
+	derived := call.DerivedID(id, "a", second.Started)
+	if rec, err := s.Call(ctx, derived); err != nil || rec.Outcome != "completed" {
+		t.Errorf("second call under %s = %+v, %v; want completed", derived, rec, err)
+	}
+	if page, _ := s.ListCalls(ctx, call.ListFilter{}); page.Total != 2 {
+		t.Errorf("%d calls kept, want 2", page.Total)
+	}
+}

@@ -22,6 +22,7 @@ import (
 var (
 	ErrStopped   = errors.New("playout: player stopped")
 	ErrQueueFull = errors.New("playout: queue full")
+	ErrCancelled = errors.New("playout: turn cancelled")
 )
 
 // Config tunes a Player. A zero field takes its default.
@@ -91,9 +92,10 @@ var _ Observer = NopObserver{}
 
 // segment is a piece of queued audio, or the end mark of an utterance.
 type segment struct {
-	id  uint64
-	pcm audio.PCM16
-	end bool
+	id   uint64
+	turn uint64 // 0: audio of no turn (prompts), which Cancel leaves alone
+	pcm  audio.PCM16
+	end  bool
 }
 
 // finish is an utterance whose frames have all been sent.
@@ -116,8 +118,8 @@ type finish struct {
 // than Lead frames are in flight. The audio is not skipped: it resumes
 // where it stopped.
 //
-// Play, End, Flush, Speaking, Idle and WaitIdle may be called from any
-// goroutine; Run from one.
+// Play, PlayTurn, End, Flush, Cancel, Speaking, Idle and WaitIdle may be
+// called from any goroutine; Run from one.
 type Player struct {
 	cfg    Config
 	fs     int // samples per frame
@@ -133,11 +135,16 @@ type Player struct {
 	off     int // samples of queue[head] already sent
 	queued  int // samples waiting in queue
 	cur     uint64
-	playing bool     // cur has started and is not finished
-	pending []finish // sent in full, still playing out, or interrupted and not reported yet
-	busy    bool     // not idle: something queued, playing or playing out
-	idle    chan struct{}
-	stopped chan struct{}
+	curTurn uint64 // the turn of cur
+	playing bool   // cur has started and is not finished
+	// cancelled is the latest turn cancelled: audio of turns 1..cancelled
+	// is refused, so that a turn cut off by the caller cannot reach the
+	// line however late its worker queues a piece.
+	cancelled uint64
+	pending   []finish // sent in full, still playing out, or interrupted and not reported yet
+	busy      bool     // not idle: something queued, playing or playing out
+	idle      chan struct{}
+	stopped   chan struct{}
 }
 
 // New returns a Player that writes frames with send: one call per 20 ms frame
@@ -167,23 +174,33 @@ func (p *Player) String() string {
 	return fmt.Sprintf("playout(%v, lead %d)", p.cfg.Rate, p.cfg.Lead)
 }
 
-// Play queues pcm (at cfg.Rate) as the next part of utterance id. Parts of
-// one utterance play back to back; an utterance ends with End, or when Play
-// is called with another id. The Player takes ownership of pcm: the caller
-// must not modify it afterwards. Empty pcm is ignored. If more than
-// MaxQueued would be waiting, nothing is queued and ErrQueueFull is
-// returned.
-func (p *Player) Play(id uint64, pcm audio.PCM16) error {
+// Play queues pcm (at cfg.Rate) as the next part of utterance id, which
+// belongs to no turn: Cancel never drops it (Flush does). It is
+// PlayTurn(0, id, pcm).
+func (p *Player) Play(id uint64, pcm audio.PCM16) error { return p.PlayTurn(0, id, pcm) }
+
+// PlayTurn queues pcm (at cfg.Rate) as the next part of utterance id of
+// turn (0 for audio of no turn). Parts of one utterance play back to back;
+// an utterance ends with End, or when PlayTurn is called with another id.
+// The Player takes ownership of pcm: the caller must not modify it
+// afterwards. Empty pcm is ignored. If turn has been cancelled (Cancel with
+// turn or a later one), nothing is queued and ErrCancelled is returned; if
+// more than MaxQueued would be waiting, nothing is queued and ErrQueueFull
+// is returned. Audio refused gets no Observer call.
+func (p *Player) PlayTurn(turn, id uint64, pcm audio.PCM16) error {
 	if len(pcm) == 0 {
 		return nil
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if turn != 0 && turn <= p.cancelled {
+		return ErrCancelled
+	}
 	if p.cfg.Rate.Duration(p.queued+len(pcm)) > p.cfg.MaxQueued {
 		return ErrQueueFull
 	}
 	p.compact()
-	p.queue = append(p.queue, segment{id: id, pcm: pcm})
+	p.queue = append(p.queue, segment{id: id, turn: turn, pcm: pcm})
 	p.queued += len(pcm)
 	p.setBusy()
 	return nil
@@ -226,6 +243,56 @@ func (p *Player) Flush() (dropped int) {
 	}
 	clear(p.queue)
 	p.queue, p.head, p.off, p.queued = p.queue[:0], 0, 0, 0
+	p.updateIdle()
+	return (samples + p.fs - 1) / p.fs
+}
+
+// Cancel cancels turn and every earlier one (turns are numbered from 1):
+// their queued audio is dropped at once, as by Flush, and PlayTurn refuses
+// any more of it. Audio of no turn (Play) and of later turns stays queued.
+// A cancelled utterance in progress and every queued one are reported
+// finished, interrupted, on the next tick. Cancelling a turn again, or an
+// earlier one, changes nothing. Cancel returns the number of frames of
+// audio dropped.
+func (p *Player) Cancel(turn uint64) (dropped int) {
+	now := time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if turn <= p.cancelled {
+		return 0
+	}
+	p.cancelled = turn
+	stale := func(t uint64) bool { return t != 0 && t <= turn }
+	var last uint64
+	some := false
+	if p.playing && stale(p.curTurn) {
+		p.pending = append(p.pending, finish{id: p.cur, at: now, interrupted: true})
+		last, some = p.cur, true
+		p.playing = false
+	}
+	samples := 0
+	keep := p.queue[:p.head]
+	for i, s := range p.queue[p.head:] {
+		if !stale(s.turn) {
+			keep = append(keep, s)
+			continue
+		}
+		if i == 0 {
+			samples -= p.off // already sent
+			p.off = 0
+		}
+		samples += len(s.pcm)
+		if !s.end && (!some || s.id != last) {
+			p.pending = append(p.pending, finish{id: s.id, at: now, interrupted: true})
+			last, some = s.id, true
+		}
+	}
+	clear(p.queue[len(keep):])
+	p.queue = keep
+	p.queued -= samples
+	if p.head == len(p.queue) {
+		p.queue, p.head, p.off = p.queue[:0], 0, 0
+	}
 	p.updateIdle()
 	return (samples + p.fs - 1) / p.fs
 }
@@ -388,7 +455,7 @@ func (p *Player) fill(k int64) (started bool, startID uint64, underrun, bot bool
 		switch {
 		case avail >= p.fs || (closed && avail > 0):
 			if !p.playing || p.cur != id {
-				p.cur, p.playing = id, true
+				p.cur, p.curTurn, p.playing = id, p.queue[p.head].turn, true
 				started, startID = true, id
 			}
 			n := p.take(id, p.frame)

@@ -38,7 +38,7 @@ func NewCalls(db *DB) *Calls { return &Calls{db: db} }
 // the start at the database's microsecond precision). A record of another
 // call with a UUID already stored, one that Asterisk sent again, is kept
 // beside the earlier call, under an id derived from its UUID, instance and
-// start (DerivedCallID): the same id on every save of that call, so its
+// start (call.DerivedID): the same id on every save of that call, so its
 // own saves still replace each other, and the earlier record is never
 // overwritten. Saves of one UUID take turns (a transaction-scoped
 // advisory lock), so that two such calls saved at once by two instances
@@ -103,11 +103,11 @@ func saveLockKey(id string) int32 {
 var errNoRowID = errors.New("the call's UUID and its derived id both hold other calls")
 
 // rowID returns the id under which rec's call (UUID id) is stored: id
-// itself when it is free or holds this same call, else DerivedCallID. The
+// itself when it is free or holds this same call, else call.DerivedID. The
 // caller holds the UUID's save lock.
 func rowID(ctx context.Context, tx pgx.Tx, id string, rec *call.Record) (string, error) {
 	started := rec.Started.Truncate(time.Microsecond) // as timestamptz keeps it
-	for _, candidate := range []string{id, DerivedCallID(id, rec.Instance, rec.Started)} {
+	for _, candidate := range []string{id, call.DerivedID(id, rec.Instance, rec.Started)} {
 		var (
 			instance string
 			at       time.Time
@@ -123,16 +123,6 @@ func rowID(ctx context.Context, tx pgx.Tx, id string, rec *call.Record) (string,
 		}
 	}
 	return "", errNoRowID
-}
-
-// DerivedCallID is the id of a call whose UUID an earlier call already
-// holds in the calls table: a name-based (version 5) UUID in the namespace
-// of the call's UUID, from the instance that took it and its start at
-// microsecond precision. The call_uuid column keeps the UUID it arrived
-// with.
-func DerivedCallID(id, instance string, started time.Time) string {
-	name := instance + "\n" + started.Truncate(time.Microsecond).UTC().Format(time.RFC3339Nano)
-	return uuid.NewSHA1(uuid.MustParse(id), []byte(name)).String()
 }
 
 // saveBatch is the upsert of rec's call under row (its UUID id, or the id

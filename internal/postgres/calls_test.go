@@ -299,7 +299,7 @@ func TestSaveCallInvalidRecord(t *testing.T) {
 // An outage is not a bad record: the caller keeps the record and retries.
 func TestSaveCallOutageIsNotInvalidRecord(t *testing.T) {
 	t.Parallel()
-	db, err := postgres.Open(context.Background(), closedPortDSN(t, "postgres"))
+	db, err := postgres.Open(context.Background(), pgtest.ClosedDSN(t, "postgres"))
 	if err != nil {
 		t.Fatal(err)
 	}

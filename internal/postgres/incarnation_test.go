@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tirevoice/assistant/internal/postgres"
+	"github.com/tirevoice/assistant/internal/call"
 	"github.com/tirevoice/assistant/internal/postgres/pgtest"
 )
 
@@ -70,7 +70,7 @@ func TestSaveCallSameUUIDTwoCalls(t *testing.T) {
 		{"proc-1", t0.Add(time.Hour), "completed"},
 		{"proc-2", t0, "no_input"},
 	} {
-		derived := postgres.DerivedCallID(id, rec.instance, rec.started)
+		derived := call.DerivedID(id, rec.instance, rec.started)
 		got, err := calls.Call(ctx, derived)
 		if err != nil {
 			t.Fatalf("the call of %s at %v under %s: %v", rec.instance, rec.started, derived, err)

@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"net"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -32,19 +31,6 @@ func connect(t *testing.T, dsn string) *pgx.Conn {
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
-}
-
-// closedPortDSN returns a DSN for a port on which nothing listens: one the
-// kernel has just handed out and taken back.
-func closedPortDSN(t *testing.T, userinfo string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "postgres://" + userinfo + "@" + addr + "/tirevoice?sslmode=disable"
 }
 
 // cancelled returns a context that is already cancelled.

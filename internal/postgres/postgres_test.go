@@ -41,7 +41,7 @@ func TestOpenKeepsConnectTimeoutOfDSN(t *testing.T) {
 
 func TestClosedPortFails(t *testing.T) {
 	t.Parallel()
-	dsn := closedPortDSN(t, "postgres:s3cretpw")
+	dsn := pgtest.ClosedDSN(t, "postgres:s3cretpw")
 	db, err := postgres.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatalf("Open does not connect, so it must not fail: %v", err)

@@ -2,11 +2,9 @@ package postgres_test
 
 import (
 	"context"
-	"net/url"
 	"testing"
 	"time"
 
-	"github.com/tirevoice/assistant/internal/faultproxy"
 	"github.com/tirevoice/assistant/internal/kb"
 	"github.com/tirevoice/assistant/internal/postgres"
 	"github.com/tirevoice/assistant/internal/postgres/pgtest"
@@ -26,17 +24,8 @@ func stalledDB(t *testing.T) (*postgres.KB, []kb.Article) {
 	if err := db.KB().SeedKB(context.Background(), shipped); err != nil {
 		t.Fatal(err)
 	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy, err := faultproxy.Start(u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { proxy.Close() })
-	u.Host = proxy.Addr()
-	through, err := postgres.Open(context.Background(), u.String())
+	proxy, proxied := pgtest.Proxy(t, dsn)
+	through, err := postgres.Open(context.Background(), proxied)
 	if err != nil {
 		t.Fatal(err)
 	}

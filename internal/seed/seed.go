@@ -93,14 +93,18 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	return r, nil
 }
 
-// Operators are the staging operators. The first one's extension is the
-// staging Asterisk's softphone endpoint, so a transfer rings it.
+// Operators are the staging operators. Each extension is an endpoint of
+// the staging Asterisk (asterisk/pjsip.conf); the skills are routing topics
+// (internal/routing), and the queue of a topic in asterisk/queues.conf has
+// the active operators with that skill as its members. deploy's tests keep
+// the three in step. The first one is the softphone of docs/deployment.md,
+// in every queue, so that a test call always rings it.
 func Operators() []operators.Operator {
 	return []operators.Operator{
-		{Name: "Оператор стенда", Extension: "operator", Skills: []string{"tires", "orders", "fitting"}, Active: true},
-		{Name: "Очередь операторов", Extension: "operators", Skills: []string{"tires", "orders", "fitting", "complaints"}, Active: true},
-		{Name: "Ирина Смирнова", Extension: "101", Skills: []string{"orders", "returns"}, Active: true},
-		{Name: "Алексей Кузнецов", Extension: "102", Skills: []string{"fitting"}, Active: false},
+		{Name: "Оператор стенда", Extension: "operator", Skills: []string{"general", "tires", "orders", "fitting", "complaints"}, Active: true},
+		{Name: "Ирина Смирнова", Extension: "101", Skills: []string{"orders", "complaints"}, Active: true},
+		{Name: "Алексей Кузнецов", Extension: "102", Skills: []string{"fitting", "tires"}, Active: true},
+		{Name: "Мария Волкова", Extension: "103", Skills: []string{"general"}, Active: false},
 	}
 }
 

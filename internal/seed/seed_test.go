@@ -15,6 +15,7 @@ import (
 	"github.com/tirevoice/assistant/internal/call"
 	"github.com/tirevoice/assistant/internal/postgres"
 	"github.com/tirevoice/assistant/internal/postgres/pgtest"
+	"github.com/tirevoice/assistant/internal/routing"
 	"github.com/tirevoice/assistant/internal/storemock"
 )
 
@@ -157,3 +158,20 @@ func TestSeedReportsAStoreThatRefuses(t *testing.T) {
 }
 
 var callFilterAll = call.ListFilter{Limit: call.MaxListLimit}
+
+// TestOperatorSkillsAreTopics: a skill the routing rule does not know
+// would put an operator in a queue no call is routed to.
+func TestOperatorSkillsAreTopics(t *testing.T) {
+	seen := map[string]bool{}
+	for _, op := range Operators() {
+		if seen[op.Extension] {
+			t.Errorf("extension %s seeded twice", op.Extension)
+		}
+		seen[op.Extension] = true
+		for _, s := range op.Skills {
+			if _, ok := routing.ParseTopic(s); !ok {
+				t.Errorf("operator %s: skill %q is not a routing topic %v", op.Extension, s, routing.Topics)
+			}
+		}
+	}
+}

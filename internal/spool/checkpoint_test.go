@@ -100,8 +100,7 @@ func TestCheckpointSurvivesAKill(t *testing.T) {
 	}
 	// SIGKILL here.
 
-	next := newEnv(t, true)
-	next.dir = first.dir
+	next := first.restarted(t)
 	s = next.open(t, spool.Config{})
 	if n, r := s.Len(), s.Recovered(); n != 3 || r != 2 {
 		t.Fatalf("after the restart: %d waiting, %d recovered; want 3 and 2", n, r)
@@ -145,8 +144,7 @@ func TestKillBetweenFinalAndCheckpointRemoval(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	next := newEnv(t, true)
-	next.dir = first.dir
+	next := first.restarted(t)
 	s = next.open(t, spool.Config{})
 	if n, r := s.Len(), s.Recovered(); n != 1 || r != 0 {
 		t.Fatalf("after the restart: %d waiting, %d recovered; want 1 and 0", n, r)
@@ -176,8 +174,7 @@ func TestSameIDTwoCalls(t *testing.T) {
 		t.Fatalf("files: %v, want the earlier call's record and the later one's checkpoint", got)
 	}
 
-	next := newEnv(t, true)
-	next.dir = first.dir
+	next := first.restarted(t)
 	s = next.open(t, spool.Config{})
 	if n, r := s.Len(), s.Recovered(); n != 2 || r != 1 {
 		t.Fatalf("after the restart: %d waiting, %d recovered; want 2 and 1", n, r)

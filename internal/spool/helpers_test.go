@@ -218,6 +218,14 @@ func newEnv(t *testing.T, up bool) *env {
 	}
 }
 
+// restarted is the process that starts after e's died: a sink that is
+// up, a log and metrics of its own, over e's spool directory.
+func (e *env) restarted(t *testing.T) *env {
+	next := newEnv(t, true)
+	next.dir = e.dir
+	return next
+}
+
 // open opens the spool of e; cfg gives the bounds, and retries are fast
 // unless cfg sets them.
 func (e *env) open(t *testing.T, cfg spool.Config) *spool.Spool {

@@ -61,8 +61,7 @@ func TestRestartSavesLeftovers(t *testing.T) {
 	}
 	// The first process dies here: nothing was written, nothing closed.
 
-	next := newEnv(t, true)
-	next.dir = first.dir
+	next := first.restarted(t)
 	s = next.open(t, spool.Config{})
 	if n := s.Len(); n != 3 {
 		t.Fatalf("Len after restart = %d, want 3", n)

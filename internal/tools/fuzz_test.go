@@ -5,16 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/tirevoice/assistant/internal/dialog"
 	"github.com/tirevoice/assistant/internal/store"
-	"github.com/tirevoice/assistant/internal/storemock"
+	"github.com/tirevoice/assistant/internal/storemock/storemocktest"
 	"github.com/tirevoice/assistant/internal/tools"
 	"github.com/tirevoice/assistant/internal/tools/shop"
 )
@@ -37,19 +34,7 @@ type ran struct {
 // made; a tool that succeeds says something; its action is one the call
 // knows.
 func FuzzRegistryCall(f *testing.F) {
-	data, err := storemock.Fixtures()
-	if err != nil {
-		f.Fatal(err)
-	}
-	srv := httptest.NewServer(storemock.NewServer(storemock.Deps{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Token:  "fuzz-token", AdminToken: "fuzz-admin", Data: data,
-	}))
-	defer srv.Close()
-	client, err := store.New(store.Config{BaseURL: srv.URL, Token: "fuzz-token", Timeout: 5 * time.Second, MaxAttempts: 1, FailureThreshold: 1 << 30})
-	if err != nil {
-		f.Fatal(err)
-	}
+	client := storemocktest.Client(f, storemocktest.Start(f), store.Config{Timeout: 5 * time.Second, MaxAttempts: 1, FailureThreshold: 1 << 30})
 
 	// Each tool's Run is wrapped to see what reaches it.
 	var last ran

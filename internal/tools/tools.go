@@ -17,6 +17,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/tirevoice/assistant/internal/dialog"
+	"github.com/tirevoice/assistant/internal/routing"
 )
 
 // Tool is one action.
@@ -41,7 +42,8 @@ type Result struct {
 	Data any
 	// Action asks the call to end or go to an operator after the reply.
 	Action dialog.Action
-	Reason string // why, when Action is not Continue
+	Reason string        // why, when Action is not Continue
+	Topic  routing.Topic // what a Transfer is about; empty is general
 }
 
 // Errors of Registry.Call.

@@ -53,7 +53,7 @@ func Start(t testing.TB, greeting string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &audiosocket.Server{Handler: svc, Logger: log, IdleTimeout: 2 * time.Second}
+	srv := &audiosocket.Server{Handler: svc, Logger: log, DeadPeerTimeout: 2 * time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()

@@ -313,14 +313,14 @@ func TestRetryAndFallback(t *testing.T) {
 		said     []string
 		requests int
 		fallback bool
-		log      string // in the log
+		log      string // in the log, as JSON attributes
 	}{
 		{
 			name:     "overloaded, then success",
 			script:   []response{apiError(529, "error_overloaded.json"), stream("text_reply.sse")},
 			said:     textReply,
 			requests: 2,
-			log:      "status=529 type=overloaded_error request_id=req_011CTestFakeRequest01",
+			log:      `"status":529,"type":"overloaded_error","request_id":"req_011CTestFakeRequest01"`,
 		},
 		{
 			name:     "overloaded twice",
@@ -328,7 +328,7 @@ func TestRetryAndFallback(t *testing.T) {
 			said:     fallbackSaid,
 			requests: 2,
 			fallback: true,
-			log:      "status=529",
+			log:      `"status":529`,
 		},
 		{
 			name:     "rate limited twice",
@@ -336,28 +336,28 @@ func TestRetryAndFallback(t *testing.T) {
 			said:     fallbackSaid,
 			requests: 2,
 			fallback: true,
-			log:      "status=429 type=rate_limit_error",
+			log:      `"status":429,"type":"rate_limit_error"`,
 		},
 		{
 			name:     "rate limited, then success",
 			script:   []response{apiError(429, "error_rate_limit.json"), stream("text_reply.sse")},
 			said:     textReply,
 			requests: 2,
-			log:      "status=429",
+			log:      `"status":429`,
 		},
 		{
 			name:     "server error, then success",
 			script:   []response{apiError(500, "error_api.json"), stream("text_reply.sse")},
 			said:     textReply,
 			requests: 2,
-			log:      "status=500 type=api_error",
+			log:      `"status":500,"type":"api_error"`,
 		},
 		{
 			name:     "overloaded event in the stream, then success",
 			script:   []response{stream("stream_overloaded.sse"), stream("text_reply.sse")},
 			said:     textReply,
 			requests: 2,
-			log:      "type=overloaded_error in_stream=true",
+			log:      `"type":"overloaded_error","in_stream":true`,
 		},
 		{
 			name:     "a bad request is not retried",
@@ -365,7 +365,7 @@ func TestRetryAndFallback(t *testing.T) {
 			said:     fallbackSaid,
 			requests: 1,
 			fallback: true,
-			log:      "status=400 type=invalid_request_error",
+			log:      `"status":400,"type":"invalid_request_error"`,
 		},
 		{
 			name:     "no retry once speech went out",
@@ -373,7 +373,7 @@ func TestRetryAndFallback(t *testing.T) {
 			said:     []string{"Сейчас посмотрю.", fallbackPhrase},
 			requests: 1,
 			fallback: true,
-			log:      "type=overloaded_error",
+			log:      `"type":"overloaded_error"`,
 		},
 	}
 	for _, tt := range tests {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/tirevoice/assistant/internal/dialog"
 	"github.com/tirevoice/assistant/internal/limits"
-	"github.com/tirevoice/assistant/internal/logging"
 	"github.com/tirevoice/assistant/internal/tools"
 )
 
@@ -181,7 +179,7 @@ func (t *turn) failed(ctx, tctx context.Context, err error) (dialog.Outcome, err
 
 // finishAction ends a turn in which a tool asked to transfer or hang up.
 func (t *turn) finishAction(ctx context.Context) (dialog.Outcome, error) {
-	out := dialog.Outcome{Action: t.action.Action, Reason: t.action.Reason}
+	out := dialog.Outcome{Action: t.action.Action, Reason: t.action.Reason, Topic: t.action.Topic}
 	if len(t.said) == 0 && t.action.Say != "" {
 		if err := t.speak(ctx, t.action.Say); err != nil {
 			return out, err
@@ -271,9 +269,9 @@ func (t *turn) callTool(ctx context.Context, u toolUse) (content string, isError
 	res, err := t.c.r.call(ctx, u.name, u.input)
 	if err != nil && (errors.Is(err, tools.ErrInvalidArgs) || errors.Is(err, tools.ErrUnknownTool)) {
 		// The validator quotes the value it refused, which may be a
-		// caller's phone number: the log gets it masked, the model (which
-		// wrote it) as it is.
-		t.log.Info("model called a tool wrongly", "tool", u.name, "err", maskNumbers(err.Error()))
+		// caller's phone number: the log gets it masked (the logger masks
+		// numbers in errors), the model (which wrote it) as it is.
+		t.log.Info("model called a tool wrongly", "tool", u.name, "err", err)
 		return err.Error(), true // for the model to correct itself
 	}
 	out := toolOutput{Say: res.Say, Data: res.Data}
@@ -284,7 +282,7 @@ func (t *turn) callTool(ctx context.Context, u toolUse) (content string, isError
 		}
 	}
 	if err != nil {
-		t.log.Warn("tool failed", "tool", u.name, "err", maskNumbers(err.Error()))
+		t.log.Warn("tool failed", "tool", u.name, "err", err)
 		out.Error = err.Error()
 	}
 	b, merr := json.Marshal(out)
@@ -302,27 +300,4 @@ func (r *Responder) call(ctx context.Context, name string, args json.RawMessage)
 		return tools.Result{}, tools.ErrUnknownTool
 	}
 	return r.reg.Call(ctx, name, args)
-}
-
-// phoneLike is a run of digits as phone numbers are written: with spaces,
-// dashes, dots and brackets between them, an optional leading "+".
-var phoneLike = regexp.MustCompile(`\+?[0-9][0-9 ().-]*[0-9]`)
-
-// maskNumbers masks every run of five digits or more in s as the logger
-// masks a phone number ("+7********67"), so that a number a tool's error
-// quotes never reaches the log whole. Shorter runs (limits in a schema,
-// "{4,12}") stay readable.
-func maskNumbers(s string) string {
-	return phoneLike.ReplaceAllStringFunc(s, func(run string) string {
-		digits := 0
-		for _, r := range run {
-			if r >= '0' && r <= '9' {
-				digits++
-			}
-		}
-		if digits < 5 {
-			return run
-		}
-		return logging.MaskPhone(run)
-	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/tirevoice/assistant/internal/dialog"
 	"github.com/tirevoice/assistant/internal/limits"
+	"github.com/tirevoice/assistant/internal/logging"
 	"github.com/tirevoice/assistant/internal/logtest"
 	"github.com/tirevoice/assistant/internal/tools"
 )
@@ -348,7 +348,7 @@ func newHarness(t *testing.T, script []response, opts ...harnessOption) *harness
 	for _, o := range opts {
 		o(&cfg, h)
 	}
-	logger := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logger := logging.New(h.logs, "debug") // production's, which masks phone numbers
 	logger.Info("claude configured", "config", cfg)
 	var fb dialog.Responder = h.fb
 	if h.rules != nil {

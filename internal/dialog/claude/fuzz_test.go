@@ -18,7 +18,7 @@ import (
 	"github.com/tirevoice/assistant/internal/dialog"
 	"github.com/tirevoice/assistant/internal/dialog/claude"
 	"github.com/tirevoice/assistant/internal/store"
-	"github.com/tirevoice/assistant/internal/storemock"
+	"github.com/tirevoice/assistant/internal/storemock/storemocktest"
 	"github.com/tirevoice/assistant/internal/tools"
 	"github.com/tirevoice/assistant/internal/tools/shop"
 )
@@ -322,19 +322,7 @@ func FuzzStream(f *testing.F) {
 // fuzzRegistry is the shop's tools, as shop.Tools returns them now, over a
 // real Store API client of the Store API mock.
 func fuzzRegistry(f *testing.F) *tools.Registry {
-	data, err := storemock.Fixtures()
-	if err != nil {
-		f.Fatal(err)
-	}
-	srv := httptest.NewServer(storemock.NewServer(storemock.Deps{
-		Logger: slog.New(slog.DiscardHandler),
-		Token:  "fuzz-token", AdminToken: "fuzz-admin", Data: data,
-	}))
-	f.Cleanup(srv.Close)
-	client, err := store.New(store.Config{BaseURL: srv.URL, Token: "fuzz-token", Timeout: 5 * time.Second, MaxAttempts: 1, FailureThreshold: 1 << 30})
-	if err != nil {
-		f.Fatal(err)
-	}
+	client := storemocktest.Client(f, storemocktest.Start(f), store.Config{Timeout: 5 * time.Second, MaxAttempts: 1, FailureThreshold: 1 << 30})
 	reg, err := tools.NewRegistry(shop.Tools(client, time.Now)...)
 	if err != nil {
 		f.Fatal(err)

@@ -3,8 +3,6 @@ package claude
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -15,7 +13,7 @@ import (
 	"github.com/tirevoice/assistant/internal/dialog"
 	"github.com/tirevoice/assistant/internal/dialog/rules"
 	"github.com/tirevoice/assistant/internal/store"
-	"github.com/tirevoice/assistant/internal/storemock"
+	"github.com/tirevoice/assistant/internal/storemock/storemocktest"
 	"github.com/tirevoice/assistant/internal/tools"
 	"github.com/tirevoice/assistant/internal/tools/shop"
 )
@@ -34,19 +32,8 @@ type shopAPI struct {
 
 func startShopAPI(t *testing.T) *shopAPI {
 	t.Helper()
-	data, err := storemock.Fixtures()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(storemock.NewServer(storemock.Deps{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Token:  "test-token", AdminToken: "test-admin", Data: data,
-	}))
-	t.Cleanup(srv.Close)
-	client, err := store.New(store.Config{BaseURL: srv.URL, Token: "test-token", Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := storemocktest.Start(t)
+	client := storemocktest.Client(t, srv, store.Config{Timeout: time.Second})
 	reg, err := tools.NewRegistry(shop.Tools(client, time.Now)...)
 	if err != nil {
 		t.Fatal(err)
@@ -54,25 +41,23 @@ func startShopAPI(t *testing.T) *shopAPI {
 	return &shopAPI{srv: srv, reg: reg}
 }
 
-// bookings lists the store's bookings as id -> phone, through its admin API.
+// bookings lists the store's bookings as id -> phone.
 func (s *shopAPI) bookings(t *testing.T) map[string]string {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, s.srv.URL+"/api/v1/admin/data", nil)
-	req.Header.Set("Authorization", "Bearer test-admin")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	return storemocktest.Bookings(t, s.srv)
+}
+
+// bookedSince returns the phones of the bookings made since before, an
+// answer of bookings.
+func (s *shopAPI) bookedSince(t *testing.T, before map[string]string) []string {
+	t.Helper()
+	var made []string
+	for id, phone := range s.bookings(t) {
+		if _, ok := before[id]; !ok {
+			made = append(made, phone)
+		}
 	}
-	defer resp.Body.Close()
-	var d storemock.Dataset
-	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, b := range d.Bookings {
-		out[b.ID] = b.Phone
-	}
-	return out
+	return made
 }
 
 // sse writes a streamed Messages reply of one content block, with the
@@ -251,12 +236,7 @@ func TestBookingGoesToTheRegisteredNumber(t *testing.T) {
 	if said := strings.Join(rec.said(), " "); !strings.Contains(said, "вы записаны") {
 		t.Fatalf("said %q", said)
 	}
-	var made []string
-	for id, phone := range sh.bookings(t) {
-		if _, ok := before[id]; !ok {
-			made = append(made, phone)
-		}
-	}
+	made := sh.bookedSince(t, before)
 	if len(made) != 1 || made[0] != "+79990001122" {
 		t.Errorf("bookings made for %q, want one for the registered +79990001122", made)
 	}
@@ -316,19 +296,6 @@ func TestWrongToolCallLogsNoPhoneNumber(t *testing.T) {
 	}
 }
 
-func TestMaskNumbers(t *testing.T) {
-	for in, want := range map[string]string{
-		"at '/phone': '8 916 123 45 67, это' does not match pattern '^[0-9]{4,12}$'": "at '/phone': '8 *** *** ** 67, это' does not match pattern '^[0-9]{4,12}$'",
-		"order 100002":      "order 1***02",
-		"+79161234567":      "+7********67",
-		"maximum 355, 1234": "maximum 355, 1234",
-	} {
-		if got := maskNumbers(in); got != want {
-			t.Errorf("maskNumbers(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // TestAnotherNumberIsBookedAfterTheCallersYes: a number the caller
 // dictates is read back in one turn and booked when the model passes the
 // caller's yes in the next.
@@ -352,12 +319,7 @@ func TestAnotherNumberIsBookedAfterTheCallersYes(t *testing.T) {
 	if heard[0] != "Записываю на номер +7 903 555 12 34. Верно?" || !strings.Contains(heard[1], "вы записаны") {
 		t.Fatalf("heard %q", heard)
 	}
-	var made []string
-	for id, phone := range sh.bookings(t) {
-		if _, ok := before[id]; !ok {
-			made = append(made, phone)
-		}
-	}
+	made := sh.bookedSince(t, before)
 	if len(made) != 1 || made[0] != "+79035551234" {
 		t.Errorf("bookings made for %q, want one for +79035551234", made)
 	}

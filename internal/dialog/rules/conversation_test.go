@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tirevoice/assistant/internal/dialog"
+	"github.com/tirevoice/assistant/internal/routing"
 	"github.com/tirevoice/assistant/internal/tools"
 )
 
@@ -20,6 +21,7 @@ type step struct {
 	hear           []string      // phrases the bot's reply must contain
 	not            []string      // phrases it must not contain
 	action         dialog.Action // Continue unless said
+	topic          routing.Topic // with action Transfer: the routing topic
 }
 
 // talk runs steps through one conversation of call and checks each turn.
@@ -61,6 +63,9 @@ func talk(t *testing.T, shop *fakeShop, call dialog.Call, steps []step) {
 		}
 		if out.Action != st.action {
 			t.Errorf("turn %d %q: action %v, want %v (reply %q)", i+1, st.caller, out.Action, st.action, reply)
+		}
+		if out.Topic != st.topic {
+			t.Errorf("turn %d %q: topic %q, want %q", i+1, st.caller, out.Topic, st.topic)
 		}
 		checkSpoken(t, said)
 	}
@@ -144,8 +149,8 @@ func TestConversations(t *testing.T) {
 				hear: []string{"нет в наличии", "оператором"}, not: []string{"Чем ещё"}},
 			{caller: "а всесезонные?", calls: []string{`search_tires {"width":315,"profile":35,"rim":22,"season":"all_season"}`},
 				hear: []string{"всесезонные шины", "нет в наличии"}},
-			{caller: "да, соедините", calls: []string{`transfer_to_operator {"reason":"caller accepted an operator"}`},
-				hear: []string{"Соединяю"}, action: dialog.Transfer},
+			{caller: "да, соедините", calls: []string{`transfer_to_operator {"reason":"caller accepted an operator","topic":"tires"}`},
+				hear: []string{"Соединяю"}, action: dialog.Transfer, topic: routing.TopicTires},
 		}},
 		{"order by number in digits", caller, nil, []step{
 			{caller: "Где мой заказ 100012?", calls: []string{`order_status {"order_id":"100012"}`},
@@ -176,12 +181,12 @@ func TestConversations(t *testing.T) {
 			{caller: "1111", calls: []string{`verify_order {"order_id":"100012","last4":"1111"}`}, hear: []string{"Цифры не совпадают"}},
 			{caller: "2222", calls: []string{`verify_order {"order_id":"100012","last4":"2222"}`}, hear: []string{"Цифры не совпадают"}},
 			{caller: "3333", calls: []string{`verify_order {"order_id":"100012","last4":"3333"}`},
-				hear: []string{"не получилось подтвердить", "Соединяю вас с оператором"}, action: dialog.Transfer},
+				hear: []string{"не получилось подтвердить", "Соединяю вас с оператором"}, action: dialog.Transfer, topic: routing.TopicOrders},
 		}},
 		{"a caller who does not know the proof is offered an operator", anonymous, nil, []step{
 			{caller: "Где мой заказ 100012?", calls: []string{`order_status {"order_id":"100012"}`}},
 			{caller: "не помню", hear: []string{"не могу назвать данные заказа", "оператором?"}},
-			{caller: "да", calls: []string{`transfer_to_operator {"reason":"caller accepted an operator"}`}, action: dialog.Transfer},
+			{caller: "да", calls: []string{`transfer_to_operator {"reason":"caller accepted an operator","topic":"orders"}`}, action: dialog.Transfer, topic: routing.TopicOrders},
 		}},
 		{"order by the caller's phone", caller, nil, []step{
 			{caller: "Проверьте мой заказ по моему номеру", calls: []string{`order_status {}`}, hear: []string{"доставлен"}},
@@ -275,20 +280,20 @@ func TestConversations(t *testing.T) {
 		}},
 		{"an unknown question goes to the base, then to an operator", caller, nil, []step{
 			{caller: "Вы продаёте диски?", calls: []string{`search_kb {"query":"вы продаете диски"}`}, hear: []string{"не знаю ответа", "оператором"}},
-			{caller: "да", calls: []string{`transfer_to_operator {"reason":"caller accepted an operator"}`}, action: dialog.Transfer},
+			{caller: "да", calls: []string{`transfer_to_operator {"reason":"caller accepted an operator","topic":"general"}`}, action: dialog.Transfer, topic: routing.TopicGeneral},
 		}},
 		{"a request for a human", caller, nil, []step{
-			{caller: "Соедините меня с живым человеком", calls: []string{`transfer_to_operator {"reason":"caller asked for a human"}`},
-				hear: []string{"Соединяю вас с оператором"}, action: dialog.Transfer},
+			{caller: "Соедините меня с живым человеком", calls: []string{`transfer_to_operator {"reason":"caller asked for a human","topic":"general"}`},
+				hear: []string{"Соединяю вас с оператором"}, action: dialog.Transfer, topic: routing.TopicGeneral},
 		}},
 		{"a request for a manager in the middle of a booking", caller, nil, []step{
 			{caller: "запишите на шиномонтаж", hear: []string{"В каком городе"}},
-			{caller: "позовите сотрудника", calls: []string{`transfer_to_operator {"reason":"caller asked for a human"}`}, action: dialog.Transfer},
+			{caller: "позовите сотрудника", calls: []string{`transfer_to_operator {"reason":"caller asked for a human","topic":"fitting"}`}, action: dialog.Transfer, topic: routing.TopicFitting},
 		}},
 		{"anger", caller, nil, []step{
 			{caller: "нужны шины", hear: []string{"размер"}},
-			{caller: "Да вы меня не понимаете!", calls: []string{`transfer_to_operator {"reason":"caller is frustrated"}`},
-				hear: []string{"Извините", "Соединяю"}, action: dialog.Transfer},
+			{caller: "Да вы меня не понимаете!", calls: []string{`transfer_to_operator {"reason":"caller is frustrated","topic":"complaints"}`},
+				hear: []string{"Извините", "Соединяю"}, action: dialog.Transfer, topic: routing.TopicComplaints},
 		}},
 		{"goodbye", caller, nil, []step{
 			{caller: "Здравствуйте", hear: []string{"Чем могу помочь"}},
@@ -301,7 +306,7 @@ func TestConversations(t *testing.T) {
 		{"store unavailable, then yes", caller, func(s *fakeShop) { s.down = true }, []step{
 			{caller: "Где мой заказ 100012?", calls: []string{`order_status {"order_id":"100012"}`}, hear: []string{"не могу получить данные", "оператором"},
 				not: []string{"передан"}},
-			{caller: "да", calls: []string{`transfer_to_operator {"reason":"caller accepted an operator"}`}, action: dialog.Transfer},
+			{caller: "да", calls: []string{`transfer_to_operator {"reason":"caller accepted an operator","topic":"orders"}`}, action: dialog.Transfer, topic: routing.TopicOrders},
 		}},
 		{"store unavailable, then no", caller, func(s *fakeShop) { s.down = true }, []step{
 			{caller: "зимние шины 205 55 16", calls: []string{`search_tires {"width":205,"profile":55,"rim":16,"season":"winter"}`},
@@ -312,7 +317,7 @@ func TestConversations(t *testing.T) {
 			{unintelligible: true, hear: []string{"Повторите"}},
 			{unintelligible: true, hear: []string{"Повторите"}},
 			{unintelligible: true, hear: []string{"оператором?"}},
-			{caller: "да", calls: []string{`transfer_to_operator {"reason":"caller accepted an operator"}`}, action: dialog.Transfer},
+			{caller: "да", calls: []string{`transfer_to_operator {"reason":"caller accepted an operator","topic":"general"}`}, action: dialog.Transfer, topic: routing.TopicGeneral},
 		}},
 		{"a pending question survives a misheard turn", caller, nil, []step{
 			{caller: "нужны летние шины", hear: []string{"размер"}},

@@ -3,9 +3,6 @@ package rules
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,7 +10,7 @@ import (
 
 	"github.com/tirevoice/assistant/internal/dialog"
 	"github.com/tirevoice/assistant/internal/store"
-	"github.com/tirevoice/assistant/internal/storemock"
+	"github.com/tirevoice/assistant/internal/storemock/storemocktest"
 	"github.com/tirevoice/assistant/internal/tools"
 	"github.com/tirevoice/assistant/internal/tools/shop"
 )
@@ -23,19 +20,7 @@ import (
 // together.
 func realShop(t *testing.T) *tools.Registry {
 	t.Helper()
-	data, err := storemock.Fixtures()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(storemock.NewServer(storemock.Deps{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Token:  "test-token", AdminToken: "test-admin", Data: data,
-	}))
-	t.Cleanup(srv.Close)
-	client, err := store.New(store.Config{BaseURL: srv.URL, Token: "test-token", Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := storemocktest.Client(t, storemocktest.Start(t), store.Config{Timeout: time.Second})
 	all := append(shop.Tools(client, time.Now), tools.Tool{
 		Name:   "search_kb",
 		Schema: json.RawMessage(schemas["search_kb"]),

@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tirevoice/assistant/internal/dialog"
+	"github.com/tirevoice/assistant/internal/routing"
 	"github.com/tirevoice/assistant/internal/tools"
 )
 
@@ -180,9 +181,9 @@ func (c *conversation) respond(t *turn, req dialog.Request) dialog.Outcome {
 	switch c.classify(u) {
 	case intentAnger:
 		t.speak(saySorry)
-		return c.transfer(t, "caller is frustrated")
+		return c.transfer(t, "caller is frustrated", routing.TopicComplaints)
 	case intentHuman:
-		return c.transfer(t, "caller asked for a human")
+		return c.transfer(t, "caller asked for a human", c.taskTopic())
 	case intentGoodbye:
 		return c.goodbye(t)
 	}
@@ -218,7 +219,7 @@ func (c *conversation) answer(t *turn, u utterance, p pending) (dialog.Outcome, 
 	case askOperator:
 		switch {
 		case isYes(u):
-			return c.transfer(t, "caller accepted an operator"), true
+			return c.transfer(t, "caller accepted an operator", c.taskTopic()), true
 		case isNo(u) && c.resume.taskQuestion():
 			r := c.resume
 			c.resume = askNothing
@@ -370,12 +371,30 @@ func (c *conversation) notHeard(t *turn) dialog.Outcome {
 	return dialog.Outcome{Action: dialog.Continue}
 }
 
-// transfer hands the call to an operator through transfer_to_operator.
-// The caller is transferred even when the tool fails: a human can help
-// without the store.
-func (c *conversation) transfer(t *turn, reason string) dialog.Outcome {
-	res, err := c.call(t, "transfer_to_operator", map[string]any{"reason": reason})
-	return c.finish(t, res, err, dialog.Transfer, reason, sayTransfer)
+// transfer hands the call to an operator through transfer_to_operator,
+// with the topic that chooses the operators queue. The caller is
+// transferred even when the tool fails: a human can help without the store.
+func (c *conversation) transfer(t *turn, reason string, topic routing.Topic) dialog.Outcome {
+	res, err := c.call(t, "transfer_to_operator", map[string]any{"reason": reason, "topic": string(topic)})
+	out := c.finish(t, res, err, dialog.Transfer, reason, sayTransfer)
+	if err != nil || res.Topic == "" {
+		out.Topic = topic
+	}
+	return out
+}
+
+// taskTopic is the routing topic of what the caller is busy with: an
+// operator who knows it takes the call.
+func (c *conversation) taskTopic() routing.Topic {
+	switch c.task {
+	case taskTires:
+		return routing.TopicTires
+	case taskOrder:
+		return routing.TopicOrders
+	case taskBooking:
+		return routing.TopicFitting
+	}
+	return routing.TopicGeneral
 }
 
 // goodbye ends the call through end_call, politely, whatever the tool says.
@@ -400,7 +419,16 @@ func (c *conversation) finish(t *turn, res tools.Result, err error, action dialo
 	if err == nil && res.Reason != "" {
 		reason = res.Reason
 	}
-	return dialog.Outcome{Action: action, Reason: reason}
+	out := dialog.Outcome{Action: action, Reason: reason}
+	if action == dialog.Transfer {
+		// A tool that transfers on its own (verify_order giving up)
+		// names its topic; otherwise the task the caller was busy with.
+		out.Topic = c.taskTopic()
+		if err == nil && res.Topic != "" {
+			out.Topic = res.Topic
+		}
+	}
+	return out
 }
 
 // call runs a tool with args marshalled to JSON. A cancelled turn is

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tirevoice/assistant/internal/dialog"
+	"github.com/tirevoice/assistant/internal/routing"
 	"github.com/tirevoice/assistant/internal/russian"
 	"github.com/tirevoice/assistant/internal/store"
 	"github.com/tirevoice/assistant/internal/tools"
@@ -50,7 +51,7 @@ var schemas = map[string]string{
 		"note":{"type":"string","maxLength":300}},
 		"required":["station_id","start","name"],"additionalProperties":false}`,
 	"search_kb":            `{"type":"object","properties":{"query":{"type":"string","minLength":2,"maxLength":300}},"required":["query"],"additionalProperties":false}`,
-	"transfer_to_operator": `{"type":"object","properties":{"reason":{"type":"string","maxLength":200}},"additionalProperties":false}`,
+	"transfer_to_operator": `{"type":"object","properties":{"reason":{"type":"string","maxLength":200},"topic":{"type":"string","enum":["general","tires","orders","fitting","complaints"]}},"additionalProperties":false}`,
 	"end_call":             `{"type":"object","properties":{"reason":{"type":"string","maxLength":200}},"additionalProperties":false}`,
 }
 
@@ -93,8 +94,9 @@ func newFakeShop() *fakeShop {
 		"free_slots":    s.freeSlots,
 		"book_slot":     s.bookSlot,
 		"search_kb":     s.searchKB,
-		"transfer_to_operator": func(map[string]any) (tools.Result, error) {
-			return tools.Result{Say: "Соединяю вас с оператором.", Action: dialog.Transfer, Reason: "operator"}, nil
+		"transfer_to_operator": func(a map[string]any) (tools.Result, error) {
+			topic, _ := a["topic"].(string)
+			return tools.Result{Say: "Соединяю вас с оператором.", Action: dialog.Transfer, Reason: "operator", Topic: routing.Topic(topic)}, nil
 		},
 		"end_call": func(map[string]any) (tools.Result, error) {
 			return tools.Result{Say: "Спасибо за звонок, до свидания!", Action: dialog.Hangup, Reason: "bye"}, nil

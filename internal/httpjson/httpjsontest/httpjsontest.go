@@ -1,7 +1,7 @@
 // Package httpjsontest checks an HTTP server's connection limits
 // (httpjson.Limits) from outside, as a hostile client would, over real
 // TCP: a request whose body trickles in, a keep-alive connection left
-// idle, a connection that never sends a byte.
+// idle, a connection that never sends a byte, one connection too many.
 package httpjsontest
 
 import (
@@ -90,6 +90,47 @@ func Silent(t testing.TB, addr string, wait time.Duration) time.Duration {
 	defer c.Close()
 	took, _ := readToClose(t, c, time.Now(), wait)
 	return took
+}
+
+// MaxConns checks that the server at addr serves at most limit
+// connections at once: it holds limit keep-alive connections, each
+// answered 200 to GET path; the next connection gets no answer within
+// wait (the kernel completes its handshake, the server does not accept
+// it); once one of the held connections closes, it is answered 200. The
+// server must keep an idle connection open for longer than wait.
+func MaxConns(t testing.TB, addr, path string, limit int, wait time.Duration) {
+	t.Helper()
+	var held []net.Conn
+	for i := range limit {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if status := Get(t, c, bufio.NewReader(c), addr, path, 5*time.Second); status != http.StatusOK {
+			t.Fatalf("connection %d of %d: %d", i+1, limit, status)
+		}
+		held = append(held, c)
+	}
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	if status := Get(t, c, br, addr, path, wait); status != 0 {
+		t.Fatalf("a connection over the limit of %d was served: %d", limit, status)
+	}
+	held[0].Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("the connection over the limit was not served after one closed: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("the connection over the limit, once served: %d", resp.StatusCode)
+	}
 }
 
 // Get sends GET path on c, a keep-alive connection to addr, and reads the

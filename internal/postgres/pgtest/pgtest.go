@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tirevoice/assistant/internal/faultproxy"
 	"github.com/tirevoice/assistant/internal/postgres"
 )
 
@@ -102,6 +103,41 @@ func Migrated(t testing.TB) (*postgres.DB, string) {
 	}
 	t.Cleanup(db.Close) // before the drop: cleanups run last in, first out
 	return db, dsn
+}
+
+// Proxy starts a faultproxy in front of the server of dsn (a postgres://
+// URL), closed when the test ends, and returns it and dsn through it: Cut
+// takes the database away from the clients that connect through the
+// proxy, Stall makes it hang, Restore gives it back. Cleanups run last in,
+// first out: a pool opened on the proxied DSN after this call is closed
+// before the proxy.
+func Proxy(t testing.TB, dsn string) (p *faultproxy.Proxy, proxied string) {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil || u.Host == "" {
+		t.Fatal("pgtest: proxy: the DSN is not a postgres://host:port/... URL")
+	}
+	p, err = faultproxy.Start(u.Host)
+	if err != nil {
+		t.Fatalf("pgtest: proxy to %s: %v", u.Host, err)
+	}
+	t.Cleanup(func() { p.Close() })
+	u.Host = p.Addr()
+	return p, u.String()
+}
+
+// ClosedDSN returns the DSN, with userinfo ("user:password"), of a server
+// that is not there: a loopback port that the kernel has just handed out
+// and taken back, so that a connection is refused at once.
+func ClosedDSN(t testing.TB, userinfo string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "postgres://" + userinfo + "@" + addr + "/tirevoice?sslmode=disable"
 }
 
 // withDatabase returns server's DSN with the database name replaced.

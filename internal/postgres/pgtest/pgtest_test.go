@@ -3,10 +3,10 @@ package pgtest_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -64,6 +64,33 @@ func TestMigrated(t *testing.T) {
 	}
 }
 
+// TestProxy: a client of the proxied DSN reaches the database until Cut
+// and again after Restore.
+func TestProxy(t *testing.T) {
+	proxy, proxied := pgtest.Proxy(t, pgtest.NewDatabase(t))
+	ping := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, proxied)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		return conn.Ping(ctx)
+	}
+	if err := ping(); err != nil {
+		t.Fatalf("through the proxy: %v", err)
+	}
+	proxy.Cut()
+	if err := ping(); err == nil {
+		t.Error("the database is reachable through a cut proxy")
+	}
+	proxy.Restore()
+	if err := ping(); err != nil {
+		t.Errorf("through the restored proxy: %v", err)
+	}
+}
+
 // fatalTB records Fatalf and stops the function under test, as t.Fatalf
 // would.
 type fatalTB struct {
@@ -79,13 +106,7 @@ func (f *fatalTB) Fatalf(format string, args ...any) {
 }
 
 func TestNoServerFailsWithHowToStartOne(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	t.Setenv("TEST_POSTGRES_URL", "postgres://postgres:s3cretpw@"+addr+"/postgres?sslmode=disable")
+	t.Setenv("TEST_POSTGRES_URL", pgtest.ClosedDSN(t, "postgres:s3cretpw"))
 
 	f := &fatalTB{TB: t}
 	func() {

@@ -627,3 +627,29 @@ func TestRates(t *testing.T) {
 		t.Errorf("sample_rate_hertz = %d", got)
 	}
 }
+
+// TestStreamEndsWithItsContext: the session opens each stream on the call's
+// context, so that when the call ends (a hang-up mid-utterance, say) the
+// gRPC call is cancelled at once, with neither Finish nor Close, rather than
+// left open until Google times it out.
+func TestStreamEndsWithItsContext(t *testing.T) {
+	srv := speechtest.Start(t)
+	srv.Handler = silent
+	tr := newTranscriber(t, srv, Config{Timeout: time.Minute})
+	ctx, cancel := context.WithCancel(t.Context())
+	s, err := tr.Stream(ctx, audio.Rate8k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	writeFrames(t, s, silence(200*time.Millisecond))
+	srv.WaitFor(t, "the audio", wait, func(c []speechtest.CallInfo) bool { return len(c) == 1 && c[0].Bytes == 3200 })
+	if c := srv.Calls(); c[0].Ended {
+		t.Fatal("the gRPC call ended before its context")
+	}
+	cancel() // the call ended
+	srv.WaitFor(t, "the gRPC call to be cancelled", wait, func(c []speechtest.CallInfo) bool { return c[0].Ended })
+	if err := s.Write(silence(audio.FrameTime)); !errors.Is(err, context.Canceled) {
+		t.Errorf("Write after the call's context ended = %v, want context.Canceled", err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tirevoice/assistant/internal/dialog"
+	"github.com/tirevoice/assistant/internal/routing"
 	"github.com/tirevoice/assistant/internal/russian"
 	"github.com/tirevoice/assistant/internal/store"
 	"github.com/tirevoice/assistant/internal/tools"
@@ -220,6 +221,7 @@ func lockedOut() tools.Result {
 		Data:   OrderAnswer{Orders: []OrderView{}},
 		Action: dialog.Transfer,
 		Reason: "order ownership not proven",
+		Topic:  routing.TopicOrders,
 	}
 }
 

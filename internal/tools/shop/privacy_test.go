@@ -3,15 +3,12 @@ package shop
 import (
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/tirevoice/assistant/internal/dialog"
-	"github.com/tirevoice/assistant/internal/storemock"
+	"github.com/tirevoice/assistant/internal/storemock/storemocktest"
 	"github.com/tirevoice/assistant/internal/tools"
 )
 
@@ -228,29 +225,6 @@ func TestVerifyNeedsTheCall(t *testing.T) {
 	}
 }
 
-// bookings returns the store mock's bookings by id, read through its
-// admin API.
-func bookings(t *testing.T, srv *httptest.Server) map[string]string {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/admin/data", nil)
-	req.Header.Set("Authorization", "Bearer test-admin")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	var d storemock.Dataset
-	if err := json.Unmarshal(body, &d); err != nil {
-		t.Fatalf("%d %s", resp.StatusCode, body)
-	}
-	phones := map[string]string{}
-	for _, b := range d.Bookings {
-		phones[b.ID] = b.Phone
-	}
-	return phones
-}
-
 func bookedID(t *testing.T, res tools.Result) string {
 	t.Helper()
 	a, ok := res.Data.(BookingAnswer)
@@ -277,14 +251,14 @@ func TestBookingIsForTheCallersNumber(t *testing.T) {
 	if err != nil || id == "" {
 		t.Fatalf("own number: %v %q", err, res.Say)
 	}
-	if got := bookings(t, srv)[id]; got != stranger {
+	if got := storemocktest.Bookings(t, srv)[id]; got != stranger {
 		t.Errorf("booked for %q, want the caller's %s", got, stranger)
 	}
 	noPersonalData(t, res.Data)
 
 	// Another number is read back, not booked, even if the model says it
 	// is confirmed in the same turn.
-	before := len(bookings(t, srv))
+	before := len(storemocktest.Bookings(t, srv))
 	res, err = callAs(t, reg, caller, "book_slot", `{`+slot("11:00")+`,"phone":"89035551234"}`)
 	if err != nil || bookedID(t, res) != "" || res.Data.(BookingAnswer).Need != NeedPhoneConfirmation ||
 		res.Say != "Записываю на номер +7 903 555 12 34. Верно?" {
@@ -301,7 +275,7 @@ func TestBookingIsForTheCallersNumber(t *testing.T) {
 	if bookedID(t, res) != "" || !strings.Contains(res.Say, "+7 903 555 99 99") {
 		t.Fatalf("a number that was not read back: %q", res.Say)
 	}
-	if n := len(bookings(t, srv)); n != before {
+	if n := len(storemocktest.Bookings(t, srv)); n != before {
 		t.Fatalf("%d bookings made without a confirmation", n-before)
 	}
 	// The caller heard it and says yes in the next turn.
@@ -311,7 +285,7 @@ func TestBookingIsForTheCallersNumber(t *testing.T) {
 	if err != nil || id == "" {
 		t.Fatalf("confirmed number: %v %q", err, res.Say)
 	}
-	if got := bookings(t, srv)[id]; got != "+79035559999" {
+	if got := storemocktest.Bookings(t, srv)[id]; got != "+79035559999" {
 		t.Errorf("booked for %q", got)
 	}
 

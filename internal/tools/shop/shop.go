@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/tirevoice/assistant/internal/dialog"
+	"github.com/tirevoice/assistant/internal/routing"
 	"github.com/tirevoice/assistant/internal/russian"
 	"github.com/tirevoice/assistant/internal/store"
 	"github.com/tirevoice/assistant/internal/tools"
@@ -148,13 +149,17 @@ func Tools(s Store, now func() time.Time, opts ...Option) []tools.Tool {
 			Run: t.bookSlot,
 		},
 		{
-			Name:        "transfer_to_operator",
-			Description: "Передать звонок живому оператору: клиент просит человека, недоволен, или вопрос вне возможностей ассистента.",
-			Schema:      json.RawMessage(`{"type":"object","properties":{"reason":{"type":"string","maxLength":200}},"additionalProperties":false}`),
+			Name: "transfer_to_operator",
+			Description: "Передать звонок живому оператору: клиент просит человека, недоволен, или вопрос вне возможностей ассистента. " +
+				"topic выбирает очередь операторов: tires (подбор и покупка шин), orders (существующий заказ), " +
+				"fitting (шиномонтаж и запись), complaints (жалоба, недовольный клиент), general (всё остальное).",
+			Schema: transferSchema(),
 			Run: func(_ context.Context, args json.RawMessage) (tools.Result, error) {
-				var a struct{ Reason string }
+				var a struct{ Reason, Topic string }
 				_ = json.Unmarshal(args, &a) // validated by the schema
-				return tools.Result{Say: "Соединяю вас с оператором.", Action: dialog.Transfer, Reason: orDefault(a.Reason, "assistant handed over")}, nil
+				topic, _ := routing.ParseTopic(a.Topic)
+				return tools.Result{Say: "Соединяю вас с оператором.", Action: dialog.Transfer,
+					Reason: orDefault(a.Reason, "assistant handed over"), Topic: topic.OrGeneral()}, nil
 			},
 		},
 		{
@@ -371,4 +376,13 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// transferSchema is transfer_to_operator's arguments: the topic enum is
+// routing.Topics, so the model can name only a topic the routing rule knows.
+func transferSchema() json.RawMessage {
+	topics, _ := json.Marshal(routing.Topics) // a []string: cannot fail
+	return json.RawMessage(`{"type":"object","properties":{` +
+		`"reason":{"type":"string","maxLength":200},` +
+		`"topic":{"type":"string","enum":` + string(topics) + `}},"additionalProperties":false}`)
 }

@@ -4,16 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tirevoice/assistant/internal/dialog"
+	"github.com/tirevoice/assistant/internal/routing"
 	"github.com/tirevoice/assistant/internal/store"
-	"github.com/tirevoice/assistant/internal/storemock"
+	"github.com/tirevoice/assistant/internal/storemock/storemocktest"
 	"github.com/tirevoice/assistant/internal/tools"
 )
 
@@ -21,19 +20,8 @@ import (
 // a real client of it, and the server to stop.
 func startShop(t *testing.T, opts ...Option) (*tools.Registry, *httptest.Server) {
 	t.Helper()
-	data, err := storemock.Fixtures()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(storemock.NewServer(storemock.Deps{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Token:  "test-token", AdminToken: "test-admin", Data: data,
-	}))
-	t.Cleanup(srv.Close)
-	client, err := store.New(store.Config{BaseURL: srv.URL, Token: "test-token", Timeout: time.Second, MaxAttempts: 2, Backoff: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := storemocktest.Start(t)
+	client := storemocktest.Client(t, srv, store.Config{Timeout: time.Second, MaxAttempts: 2, Backoff: time.Millisecond})
 	reg, err := tools.NewRegistry(Tools(client, time.Now, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -119,8 +107,23 @@ func TestEndCallAndTransferAskTheCall(t *testing.T) {
 	if res, _ := call(t, reg, "end_call", `{}`); res.Action != dialog.Hangup {
 		t.Errorf("end_call action %v", res.Action)
 	}
-	if res, _ := call(t, reg, "transfer_to_operator", `{}`); res.Action != dialog.Transfer {
-		t.Errorf("transfer action %v", res.Action)
+	if res, _ := call(t, reg, "transfer_to_operator", `{}`); res.Action != dialog.Transfer || res.Topic != routing.TopicGeneral {
+		t.Errorf("transfer: action %v, topic %q; want transfer, general", res.Action, res.Topic)
+	}
+}
+
+// TestTransferTopic: the topic the model names reaches the call's outcome,
+// and a topic the routing rule does not know is refused by the schema.
+func TestTransferTopic(t *testing.T) {
+	reg, _ := startShop(t)
+	for _, topic := range routing.Topics {
+		res, err := call(t, reg, "transfer_to_operator", `{"reason":"r","topic":"`+string(topic)+`"}`)
+		if err != nil || res.Action != dialog.Transfer || res.Topic != topic {
+			t.Errorf("topic %s: %v, action %v, topic %q", topic, err, res.Action, res.Topic)
+		}
+	}
+	if _, err := call(t, reg, "transfer_to_operator", `{"topic":"weather"}`); !errors.Is(err, tools.ErrInvalidArgs) {
+		t.Errorf("an unknown topic: %v, want ErrInvalidArgs", err)
 	}
 }
 

@@ -1,0 +1,187 @@
+package call_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/goleak"
+
+	"github.com/tirevoice/assistant/internal/audiosocket"
+	"github.com/tirevoice/assistant/internal/call"
+	"github.com/tirevoice/assistant/internal/callsim"
+	"github.com/tirevoice/assistant/internal/dialog/echo"
+	"github.com/tirevoice/assistant/internal/logtest"
+	"github.com/tirevoice/assistant/internal/metrics"
+	sttmock "github.com/tirevoice/assistant/internal/stt/mock"
+	ttsmock "github.com/tirevoice/assistant/internal/tts/mock"
+)
+
+// startProductionSocket runs the call service behind an AudioSocket server
+// with the production dead-peer limit (the Server's default), over real
+// TCP on loopback, and returns its address and the call records.
+func startProductionSocket(t *testing.T, change func(*call.Deps)) (string, <-chan *call.Record) {
+	t.Helper()
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	records := make(chan *call.Record, 4)
+	logs := &logtest.Buffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	deps := call.Deps{
+		Config:      defaultCallConfig(t),
+		Transcriber: sttmock.Transcriber{},
+		Synthesizer: ttsmock.New(),
+		Responder:   echo.Responder{},
+		Metrics:     metrics.New(prometheus.NewRegistry()),
+		Logger:      log,
+		Recorder:    func(_ context.Context, rec *call.Record) { records <- rec },
+	}
+	if change != nil {
+		change(&deps)
+	}
+	svc, err := call.NewService(context.Background(), deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &audiosocket.Server{Handler: svc, Logger: log}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		if t.Failed() {
+			t.Logf("processor log:\n%s", logs.String())
+		}
+	})
+	return ln.Addr().String(), records
+}
+
+func playOn(t *testing.T, addr, yaml string) *callsim.Result {
+	t.Helper()
+	sc, err := callsim.Parse([]byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	// The bot's frames must never stop, silent caller or not: at most
+	// 200 ms between two of them (Asterisk's AudioSocket() gives up
+	// after 2 s of nothing either way).
+	res, err := callsim.Run(context.Background(), sc, callsim.Options{Addr: addr, Out: &out, MaxGap: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("transcript:\n%s", out.String())
+	if !res.Passed {
+		t.Fatalf("scenario failed: %s", res.Failure)
+	}
+	return res
+}
+
+func recordOf(t *testing.T, records <-chan *call.Record) *call.Record {
+	t.Helper()
+	select {
+	case rec := <-records:
+		return rec
+	case <-time.After(15 * time.Second):
+		t.Fatal("no call record")
+		return nil
+	}
+}
+
+// TestCallerSilentOnTheWire: a caller whose line sends no frames at all
+// for 10 s mid-call (a hold, silence suppression, a stall) keeps the call:
+// the bot plays on without a gap, re-prompts CALL_NO_INPUT_TIMEOUT after
+// its turn, and hears the caller when the frames come back. Over real TCP
+// with the production dead-peer limit. (The old 5 s idle timeout ended
+// this call as "connection failed" before the re-prompt.)
+func TestCallerSilentOnTheWire(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 10 s silence")
+	}
+	addr, records := startProductionSocket(t, nil)
+	cfg := defaultCallConfig(t)
+	res := playOn(t, addr, `
+steps:
+  - expect: "Чем могу помочь"
+  - pause: 10s
+  - expect: "Вы меня слышите.*чем я могу помочь"
+  - say: "Нужны летние шины"
+  - expect: "^Вы сказали: Нужны летние шины$"
+  - hangup: true
+`)
+	rec := recordOf(t, records)
+	if rec.Outcome != metrics.OutcomeCallerHangup || rec.NoInputs != 1 {
+		t.Errorf("outcome %q with %d no-inputs, want caller_hangup after 1 re-prompt", rec.Outcome, rec.NoInputs)
+	}
+	if len(rec.Turns) != 1 || rec.Turns[0].CallerText != "Нужны летние шины" {
+		t.Errorf("turns = %+v", rec.Turns)
+	}
+	checkReprompt(t, res, cfg.NoInputTimeout)
+}
+
+// checkReprompt finds the re-prompt in what the bot said: the first
+// stretch of its speech after a pause of more than half the no-input
+// timeout, which must be the timeout, give or take.
+func checkReprompt(t *testing.T, res *callsim.Result, noInput time.Duration) {
+	t.Helper()
+	for i := 1; i < len(res.BotSpeech); i++ {
+		gap := res.BotSpeech[i].Start - res.BotSpeech[i-1].End
+		if gap < noInput/2 {
+			continue
+		}
+		t.Logf("re-prompt %v after the bot's turn ended (CALL_NO_INPUT_TIMEOUT %v); bot frames at most %v apart",
+			gap.Round(time.Millisecond), noInput, res.Pacing.MaxGap)
+		if gap < noInput-100*time.Millisecond || gap > noInput+700*time.Millisecond {
+			t.Errorf("re-prompt %v after the bot's turn, want %v", gap, noInput)
+		}
+		return
+	}
+	t.Errorf("no re-prompt in the bot's speech %v", res.BotSpeech)
+}
+
+// TestEndpointWithoutFrames: on a line with silence suppression the
+// caller's frames stop the moment they stop talking. The turn must end
+// CALL_ENDPOINT_SILENCE later by the clock, not when the next frame comes
+// (which, on such a line, is the caller's next word). Before, the turn
+// never ended: the bot waited in silence until the line timed out.
+func TestEndpointWithoutFrames(t *testing.T) {
+	addr, records := startProductionSocket(t, nil)
+	cfg := defaultCallConfig(t)
+	res := playOn(t, addr, `
+line: {dtx: true}
+steps:
+  - expect: "Чем могу помочь"
+  - say: "Нужны летние шины"
+  - expect: "^Вы сказали: Нужны летние шины$"
+    timeout: 4s
+  - say: "А зимние есть?"
+  - expect: "^Вы сказали: А зимние есть\\?$"
+    timeout: 4s
+  - hangup: true
+`)
+	if len(res.Turns) != 2 {
+		t.Fatalf("answered turns = %+v, want 2", res.Turns)
+	}
+	for _, turn := range res.Turns {
+		// From the end of speech: the endpointing silence, then the echo
+		// responder's answer, which takes a few milliseconds. The
+		// simulator counts from the end of its last frame, the processor
+		// from that frame's arrival: a frame apart.
+		t.Logf("%q answered %v after the caller's frames stopped", turn.Caller, turn.Latency.Round(time.Millisecond))
+		if turn.Latency < cfg.EndpointSilence-50*time.Millisecond || turn.Latency > cfg.EndpointSilence+700*time.Millisecond {
+			t.Errorf("%q answered %v after the caller's last frame, want about CALL_ENDPOINT_SILENCE %v", turn.Caller, turn.Latency, cfg.EndpointSilence)
+		}
+	}
+	rec := recordOf(t, records)
+	if len(rec.Turns) != 2 || rec.NoInputs != 0 {
+		t.Errorf("turns %+v, no-inputs %d; want 2 turns, no re-prompt", rec.Turns, rec.NoInputs)
+	}
+}
