@@ -62,6 +62,11 @@ type CallSummary struct {
 	BargeIns          int       `json:"barge_ins"`
 	NoInputs          int       `json:"no_inputs"`
 	DTMF              string    `json:"dtmf"`
+	// Playout faults: silence in the middle of an utterance (underruns),
+	// and ticks skipped because the audio went out late.
+	Underruns  int     `json:"underruns"`
+	LateFrames int     `json:"late_frames"`
+	MaxLateMS  float64 `json:"max_late_ms"`
 }
 
 // CallView is a call as the API shows it: its summary and its turns.
@@ -103,6 +108,7 @@ func SummaryOf(r *call.Record) CallSummary {
 		Started: r.Started, Ended: r.Ended, DurationMS: ms(r.Duration()), RateHz: r.Rate,
 		Outcome: r.Outcome, Disposition: string(r.Disposition), Reason: r.Reason, Failure: r.Failure,
 		GreetingLatencyMS: ms(r.GreetingLatency), BargeIns: r.BargeIns, NoInputs: r.NoInputs, DTMF: r.DTMF,
+		Underruns: r.Underruns, LateFrames: r.LateFrames, MaxLateMS: ms(r.MaxLate),
 	}
 }
 

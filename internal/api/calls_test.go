@@ -22,6 +22,7 @@ func TestGetCall(t *testing.T) {
 		ID: id, Caller: testCaller, Called: "84951234567", Environment: "staging",
 		Outcome: "operator", Disposition: call.DispositionOperator, Reason: "caller pressed 0",
 		Started: start, Ended: start.Add(42 * time.Second), Rate: 8000,
+		Underruns: 2, LateFrames: 29, MaxLate: 126500 * time.Microsecond,
 		Turns: []call.Turn{
 			{N: 1, CallerText: "оператор", Tools: []call.ToolCall{{Name: "transfer_to_operator", Args: "{}", Duration: 3 * time.Millisecond}}},
 			{N: 2, CallerText: "спасибо", BotText: []string{"Соединяю."}, TurnLatency: 450 * time.Millisecond},
@@ -55,7 +56,8 @@ func TestGetCall(t *testing.T) {
 			case v["id"] != id, v["caller"] != testCaller, v["called"] != "84951234567", v["environment"] != "staging",
 				v["disposition"] != "operator", v["duration_ms"] != 42000.0, len(turns) != 2,
 				tools[0].(map[string]any)["name"] != "transfer_to_operator",
-				turns[1].(map[string]any)["turn_latency_ms"] != 450.0:
+				turns[1].(map[string]any)["turn_latency_ms"] != 450.0,
+				v["underruns"] != 2.0, v["late_frames"] != 29.0, v["max_late_ms"] != 126.5:
 				t.Errorf("call view = %s", r.body)
 			}
 		})

@@ -83,7 +83,16 @@ type Record struct {
 	BargeIns        int
 	NoInputs        int
 	DTMF            string // digits in the order pressed
-	Underruns       int
+	// Underruns counts silence frames sent in the middle of a bot utterance
+	// because its audio was not ready in time.
+	Underruns int
+	// LateFrames counts playout ticks skipped because the process or the
+	// send to Asterisk stalled: the bot's audio went out late rather than
+	// with silence in it, so these are not underruns.
+	LateFrames int
+	// MaxLate is the worst of those stalls: how far behind its schedule
+	// the bot's audio was. 0 with no late frames.
+	MaxLate time.Duration
 	// BotFramesAfterBargeIn is the largest number of bot audio frames sent
 	// after the barge-in detector fired, over all barge-ins: the contract is
 	// at most one.
@@ -226,6 +235,8 @@ func (ss *session) snapshot() *Record {
 	}
 	ss.mu.Unlock()
 	rec.Underruns = int(ss.underruns.Load())
+	rec.LateFrames = int(ss.lateFrames.Load())
+	rec.MaxLate = time.Duration(ss.maxLate.Load())
 	rec.Ended = time.Now()
 	rec.Outcome = metrics.OutcomeInterrupted
 	rec.Disposition = DispositionHangup // AudioSocket returns to the dialplan when the process dies

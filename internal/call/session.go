@@ -97,6 +97,8 @@ type session struct {
 	bargeFired  atomic.Bool  // the detector fired and no new utterance started since
 	framesAfter atomic.Int32 // bot frames sent since bargeFired
 	underruns   atomic.Int32
+	lateFrames  atomic.Int32
+	maxLate     atomic.Int64 // ns: the worst lateness the player reported
 
 	mu         sync.Mutex            // guards the fields below (player observer vs. supervisor)
 	speechEnds map[int]time.Time     // turn -> caller's end of speech
@@ -486,6 +488,8 @@ func (ss *session) finishRecord() {
 	}
 	ss.mu.Unlock()
 	ss.rec.Underruns = int(ss.underruns.Load())
+	ss.rec.LateFrames = int(ss.lateFrames.Load())
+	ss.rec.MaxLate = time.Duration(ss.maxLate.Load())
 	ss.m.Calls.WithLabelValues(ss.rec.Outcome).Inc()
 	ss.m.CallDuration.Observe(ss.rec.Duration().Seconds())
 
@@ -504,6 +508,8 @@ func (ss *session) finishRecord() {
 		"no_inputs", ss.rec.NoInputs,
 		"dtmf", ss.rec.DTMF,
 		"underruns", ss.rec.Underruns,
+		"late_frames", ss.rec.LateFrames,
+		"max_late_ms", ms(ss.rec.MaxLate),
 	)
 	if r := ss.svc.deps.Recorder; r != nil {
 		r(context.Background(), &ss.rec)
@@ -577,4 +583,16 @@ func (o *playerObserver) Underrun() {
 	(*session)(o).m.PlayoutUnderruns.Inc()
 }
 
-func (o *playerObserver) Late(frames int) { (*session)(o).m.PlayoutLate.Add(float64(frames)) }
+// Late is counted apart from Underrun: a stall delays the utterance
+// rather than putting silence into it, so it never shows as an underrun.
+func (o *playerObserver) Late(frames int, by time.Duration) {
+	ss := (*session)(o)
+	ss.m.PlayoutLate.Add(float64(frames))
+	ss.lateFrames.Add(int32(frames))
+	for {
+		old := ss.maxLate.Load()
+		if int64(by) <= old || ss.maxLate.CompareAndSwap(old, int64(by)) {
+			return
+		}
+	}
+}

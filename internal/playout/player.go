@@ -75,8 +75,13 @@ type Observer interface {
 	// been queued in time.
 	Underrun()
 	// Late reports ticks skipped because the process (or send) stalled:
-	// those frames were never sent, the audio resumes where it was.
-	Late(frames int)
+	// those frames were never sent, the audio resumes where it was. It is
+	// not an underrun: no silence goes out in the middle of an utterance,
+	// the utterance is delayed instead. by is how far behind its schedule
+	// the audio was when Run noticed: the time since the frame it had just
+	// sent (a send that blocked) or was about to send (a tick that fired
+	// late) was due to be sent.
+	Late(frames int, by time.Duration)
 }
 
 // NopObserver ignores everything.
@@ -86,7 +91,7 @@ func (NopObserver) FrameSent(float64, bool)                   {}
 func (NopObserver) UtteranceStarted(uint64, time.Time)        {}
 func (NopObserver) UtteranceFinished(uint64, time.Time, bool) {}
 func (NopObserver) Underrun()                                 {}
-func (NopObserver) Late(int)                                  {}
+func (NopObserver) Late(int, time.Duration)                   {}
 
 var _ Observer = NopObserver{}
 
@@ -343,13 +348,17 @@ func (p *Player) Run(ctx context.Context) error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	var next int64 // index of the next frame to send
+	// due is when frame k is to be sent: Lead−1 frames before it plays,
+	// the first Lead frames at once.
+	due := func(k int64) time.Duration { return time.Duration(max(0, k-lead+1)) * audio.FrameTime }
 	for {
 		if ctx.Err() != nil {
 			return nil
 		}
-		cur := int64(time.Since(start) / audio.FrameTime) // the frame playing now
+		elapsed := time.Since(start)
+		cur := int64(elapsed / audio.FrameTime) // the frame playing now
 		if next < cur {
-			p.obs.Late(int(cur - next))
+			p.obs.Late(int(cur-next), elapsed-due(next))
 			next = cur
 		}
 		p.report(start, cur)
@@ -357,13 +366,15 @@ func (p *Player) Run(ctx context.Context) error {
 			if err := p.sendFrame(next); err != nil {
 				return err
 			}
+			sent := next
 			next++
-			if now := int64(time.Since(start) / audio.FrameTime); now > cur {
+			elapsed := time.Since(start)
+			if now := int64(elapsed / audio.FrameTime); now > cur {
 				// send blocked across a tick: the frame it held goes out
 				// now, so it takes the slot playing now and the lead
 				// counts from there.
 				if next < now+1 {
-					p.obs.Late(int(now + 1 - next))
+					p.obs.Late(int(now+1-next), elapsed-due(sent))
 					next = now + 1
 				}
 				cur = now

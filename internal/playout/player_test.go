@@ -70,6 +70,7 @@ type recorder struct {
 	mu     sync.Mutex
 	events []string
 	late   int
+	worst  time.Duration // the largest lateness Late reported
 	under  int
 	bot    int
 }
@@ -103,10 +104,11 @@ func (r *recorder) Underrun() {
 	defer r.mu.Unlock()
 	r.under++
 }
-func (r *recorder) Late(frames int) {
+func (r *recorder) Late(frames int, by time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.late += frames
+	r.worst = max(r.worst, by)
 }
 
 func (r *recorder) log_() []string {
@@ -464,6 +466,12 @@ func TestStall(t *testing.T) {
 				due := 20 - lead + 1
 				if want := (due + 10 + 1) - 21; rec.late != want {
 					t.Errorf("%d late frames, want %d", rec.late, want)
+				}
+				// The frame held by the stalled send reached the line
+				// 200 ms after it was due: that is the lateness, whatever
+				// the lead.
+				if rec.worst != 200*time.Millisecond {
+					t.Errorf("worst lateness %v, want 200ms", rec.worst)
 				}
 				got, _ := botFrames(frames)
 				if fmt.Sprint(got) != fmt.Sprint(seq(1, 0, 100)) {

@@ -132,8 +132,8 @@ func saveBatch(row, id string, rec *call.Record) *pgx.Batch {
 	b.Queue(`
 		INSERT INTO calls (id, call_uuid, instance, caller, called, environment, started, ended, rate_hz,
 			outcome, disposition, reason, failure, greeting_latency_ms,
-			barge_ins, no_inputs, dtmf, underruns, bot_frames_after_barge_in)
-		VALUES ($1, $18, $19, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+			barge_ins, no_inputs, dtmf, underruns, bot_frames_after_barge_in, late_frames, max_late_ms)
+		VALUES ($1, $18, $19, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $20, $21)
 		ON CONFLICT (id) DO UPDATE SET
 			caller = excluded.caller, called = excluded.called,
 			environment = excluded.environment, started = excluded.started,
@@ -144,10 +144,12 @@ func saveBatch(row, id string, rec *call.Record) *pgx.Batch {
 			barge_ins = excluded.barge_ins, no_inputs = excluded.no_inputs,
 			dtmf = excluded.dtmf, underruns = excluded.underruns,
 			bot_frames_after_barge_in = excluded.bot_frames_after_barge_in,
+			late_frames = excluded.late_frames, max_late_ms = excluded.max_late_ms,
 			updated_at = now()`,
 		row, rec.Caller, rec.Called, rec.Environment, rec.Started, rec.Ended, rec.Rate,
 		rec.Outcome, string(rec.Disposition), rec.Reason, rec.Failure, millis(rec.GreetingLatency),
-		rec.BargeIns, rec.NoInputs, rec.DTMF, rec.Underruns, rec.BotFramesAfterBargeIn, id, rec.Instance)
+		rec.BargeIns, rec.NoInputs, rec.DTMF, rec.Underruns, rec.BotFramesAfterBargeIn, id, rec.Instance,
+		rec.LateFrames, millis(rec.MaxLate))
 	ns := make([]int, len(rec.Turns))
 	for i, t := range rec.Turns {
 		ns[i] = t.N
@@ -207,6 +209,7 @@ func checkRecord(rec *call.Record) error {
 	}{
 		{"rate", rec.Rate}, {"barge-ins", rec.BargeIns}, {"no-inputs", rec.NoInputs},
 		{"underruns", rec.Underruns}, {"bot frames after barge-in", rec.BotFramesAfterBargeIn},
+		{"late frames", rec.LateFrames},
 	}
 	for _, c := range counts {
 		if c.v < math.MinInt32 || c.v > math.MaxInt32 { // a negative one is the CHECKs' to refuse
@@ -295,19 +298,21 @@ func hex4(s string) rune {
 // order scanCall reads them.
 const callColumns = `id::text, caller, called, environment, instance, started, ended, rate_hz,
 	outcome, disposition, reason, failure, greeting_latency_ms,
-	barge_ins, no_inputs, dtmf, underruns, bot_frames_after_barge_in`
+	barge_ins, no_inputs, dtmf, underruns, bot_frames_after_barge_in, late_frames, max_late_ms`
 
 func scanCall(row pgx.CollectableRow) (*call.Record, error) {
 	var (
 		r          call.Record
 		disp       string
 		greetingMS float64
+		maxLateMS  float64
 	)
 	err := row.Scan(&r.ID, &r.Caller, &r.Called, &r.Environment, &r.Instance, &r.Started, &r.Ended, &r.Rate,
 		&r.Outcome, &disp, &r.Reason, &r.Failure, &greetingMS,
-		&r.BargeIns, &r.NoInputs, &r.DTMF, &r.Underruns, &r.BotFramesAfterBargeIn)
+		&r.BargeIns, &r.NoInputs, &r.DTMF, &r.Underruns, &r.BotFramesAfterBargeIn, &r.LateFrames, &maxLateMS)
 	r.Disposition = call.Disposition(disp)
 	r.GreetingLatency = duration(greetingMS)
+	r.MaxLate = duration(maxLateMS)
 	return &r, err
 }
 

@@ -44,6 +44,8 @@ func record(id string, started time.Time) *call.Record {
 		DTMF:                  "#0",
 		Underruns:             3,
 		BotFramesAfterBargeIn: 1,
+		LateFrames:            29,
+		MaxLate:               126543210,
 		Turns: []call.Turn{
 			{
 				N:            1,
@@ -81,6 +83,7 @@ func normalize(t *testing.T, rec *call.Record) *call.Record {
 	r.Started = r.Started.Truncate(time.Microsecond).UTC()
 	r.Ended = r.Ended.Truncate(time.Microsecond).UTC()
 	r.GreetingLatency = r.GreetingLatency.Round(time.Microsecond)
+	r.MaxLate = r.MaxLate.Round(time.Microsecond)
 	r.Turns = nil
 	for _, tn := range rec.Turns {
 		tn.BotText = slices.Clone(tn.BotText)
@@ -273,6 +276,9 @@ func TestSaveCallInvalidRecord(t *testing.T) {
 		{"negative turn number", func(r *call.Record) { r.Turns[0].N = -1 }},
 		{"negative count", func(r *call.Record) { r.BargeIns = -1 }},
 		{"count beyond int4", func(r *call.Record) { r.Underruns = 1 << 40 }},
+		{"late frames beyond int4", func(r *call.Record) { r.LateFrames = 1 << 40 }},
+		{"negative late frames", func(r *call.Record) { r.LateFrames = -1 }},
+		{"negative lateness", func(r *call.Record) { r.MaxLate = -time.Millisecond }},
 		{"caller not UTF-8", func(r *call.Record) { r.Caller = "\xff\xfe" }},
 		{"NUL in a transcript", func(r *call.Record) { r.Turns[0].CallerText = "a\x00b" }},
 		{"NUL in a tool name", func(r *call.Record) { r.Turns[0].Tools[0].Name = "x\x00" }},

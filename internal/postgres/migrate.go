@@ -17,7 +17,7 @@ import (
 
 // SchemaVersion is the version of the newest embedded migration: the
 // version Migrate leaves a database at. A test holds it to the files.
-const SchemaVersion uint = 5
+const SchemaVersion uint = 6
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS

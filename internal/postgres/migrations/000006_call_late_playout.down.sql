@@ -1,0 +1,2 @@
+ALTER TABLE calls DROP COLUMN IF EXISTS max_late_ms;
+ALTER TABLE calls DROP COLUMN IF EXISTS late_frames;
