@@ -65,7 +65,16 @@ func echoDeps(t *testing.T, m *metrics.Metrics, log *slog.Logger, records chan<-
 }
 
 // startCall runs the service; change adjusts its configuration and deps.
+// A peer that sends nothing for 2 s is dead, so that a vanished caller
+// ends its call quickly.
 func startCall(t *testing.T, change func(*call.Deps)) *testCall {
+	t.Helper()
+	return startCallWithDeadPeer(t, change, 2*time.Second)
+}
+
+// startCallWithDeadPeer is startCall with the server's dead-peer limit;
+// 0 is the production default.
+func startCallWithDeadPeer(t *testing.T, change func(*call.Deps), deadPeer time.Duration) *testCall {
 	t.Helper()
 	t.Cleanup(func() { goleak.VerifyNone(t) }) // runs last: after the server stopped
 	tc := &testCall{records: make(chan *call.Record, 16), logs: &logtest.Buffer{}}
@@ -84,7 +93,7 @@ func startCall(t *testing.T, change func(*call.Deps)) *testCall {
 		t.Fatal(err)
 	}
 	tc.addr = ln.Addr().String()
-	tc.server = &audiosocket.Server{Handler: svc, Logger: log, DeadPeerTimeout: 2 * time.Second}
+	tc.server = &audiosocket.Server{Handler: svc, Logger: log, DeadPeerTimeout: deadPeer}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- tc.server.Serve(ctx, ln) }()

@@ -3,66 +3,13 @@ package call_test
 import (
 	"bytes"
 	"context"
-	"log/slog"
-	"net"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"go.uber.org/goleak"
-
-	"github.com/tirevoice/assistant/internal/audiosocket"
 	"github.com/tirevoice/assistant/internal/call"
 	"github.com/tirevoice/assistant/internal/callsim"
-	"github.com/tirevoice/assistant/internal/dialog/echo"
-	"github.com/tirevoice/assistant/internal/logtest"
 	"github.com/tirevoice/assistant/internal/metrics"
-	sttmock "github.com/tirevoice/assistant/internal/stt/mock"
-	ttsmock "github.com/tirevoice/assistant/internal/tts/mock"
 )
-
-// startProductionSocket runs the call service behind an AudioSocket server
-// with the production dead-peer limit (the Server's default), over real
-// TCP on loopback, and returns its address and the call records.
-func startProductionSocket(t *testing.T, change func(*call.Deps)) (string, <-chan *call.Record) {
-	t.Helper()
-	t.Cleanup(func() { goleak.VerifyNone(t) })
-	records := make(chan *call.Record, 4)
-	logs := &logtest.Buffer{}
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	deps := call.Deps{
-		Config:      defaultCallConfig(t),
-		Transcriber: sttmock.Transcriber{},
-		Synthesizer: ttsmock.New(),
-		Responder:   echo.Responder{},
-		Metrics:     metrics.New(prometheus.NewRegistry()),
-		Logger:      log,
-		Recorder:    func(_ context.Context, rec *call.Record) { records <- rec },
-	}
-	if change != nil {
-		change(&deps)
-	}
-	svc, err := call.NewService(context.Background(), deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &audiosocket.Server{Handler: svc, Logger: log}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		if t.Failed() {
-			t.Logf("processor log:\n%s", logs.String())
-		}
-	})
-	return ln.Addr().String(), records
-}
 
 func playOn(t *testing.T, addr, yaml string) *callsim.Result {
 	t.Helper()
@@ -106,7 +53,8 @@ func TestCallerSilentOnTheWire(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a 10 s silence")
 	}
-	addr, records := startProductionSocket(t, nil)
+	tc := startCallWithDeadPeer(t, nil, 0) // the production dead-peer limit
+	addr, records := tc.addr, tc.records
 	cfg := defaultCallConfig(t)
 	res := playOn(t, addr, `
 steps:
@@ -153,7 +101,8 @@ func checkReprompt(t *testing.T, res *callsim.Result, noInput time.Duration) {
 // (which, on such a line, is the caller's next word). Before, the turn
 // never ended: the bot waited in silence until the line timed out.
 func TestEndpointWithoutFrames(t *testing.T) {
-	addr, records := startProductionSocket(t, nil)
+	tc := startCallWithDeadPeer(t, nil, 0) // the production dead-peer limit
+	addr, records := tc.addr, tc.records
 	cfg := defaultCallConfig(t)
 	res := playOn(t, addr, `
 line: {dtx: true}
