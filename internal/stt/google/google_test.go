@@ -588,23 +588,6 @@ func TestCloseDuringFinish(t *testing.T) {
 	}
 }
 
-func TestStreamContext(t *testing.T) {
-	srv := speechtest.Start(t)
-	srv.Handler = silent
-	tr := newTranscriber(t, srv, Config{Timeout: time.Minute})
-	ctx, cancel := context.WithCancel(t.Context())
-	s, err := tr.Stream(ctx, audio.Rate8k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	writeFrames(t, s, silence(200*time.Millisecond))
-	cancel() // the call hung up
-	if _, err := s.Finish(t.Context()); !errors.Is(err, context.Canceled) {
-		t.Errorf("Finish = %v, want context.Canceled", err)
-	}
-}
-
 func TestRates(t *testing.T) {
 	srv := speechtest.Start(t)
 	tr := newTranscriber(t, srv, Config{})
@@ -651,5 +634,8 @@ func TestStreamEndsWithItsContext(t *testing.T) {
 	srv.WaitFor(t, "the gRPC call to be cancelled", wait, func(c []speechtest.CallInfo) bool { return c[0].Ended })
 	if err := s.Write(silence(audio.FrameTime)); !errors.Is(err, context.Canceled) {
 		t.Errorf("Write after the call's context ended = %v, want context.Canceled", err)
+	}
+	if _, err := s.Finish(t.Context()); !errors.Is(err, context.Canceled) {
+		t.Errorf("Finish after the call's context ended = %v, want context.Canceled", err)
 	}
 }
