@@ -55,17 +55,32 @@ status=0
 scripts/smoke_test_staging.sh || status=$?
 [ "$status" = 0 ] || exit "$status"
 
-step "scenario files against staging, ${SCENARIO_JOBS:-4} at a time (faults/ needs a broken store: the Go tests play it)"
 export CALLSIM_BIN="$STAGING_DIR/bin/callsim"
-# shellcheck disable=SC2016 # expanded by the inner shell
-if ! find scenarios -maxdepth 1 -name '*.yaml' -print0 | sort -z |
-	xargs -0 -P "${SCENARIO_JOBS:-4}" -I{} sh -c '
-		out=$("$CALLSIM_BIN" run --quiet --addr 127.0.0.1:19092 --scenario "$1" \
-			--api http://127.0.0.1:18080 --api-token "$2" 2>&1) &&
-			echo "PASS $1" || { echo "FAIL $1"; echo "$out" | tail -20; exit 1; }' _ {} "${API_TOKEN:-staging-api-token}"; then
-	status=1
-	exit 1
-fi
+
+# play_suite LINE: every scenario file, SCENARIO_JOBS at a time, on the
+# callsim line preset LINE (clean: each scenario's own line). The Store API
+# mock is restarted first, so that each pass books the same free slots.
+play_suite() {
+	step "scenario files against staging on the $1 line, ${SCENARIO_JOBS:-4} at a time (faults/ needs a broken store: the Go tests play it)"
+	scripts/staging_local.sh stop store-api-mock
+	scripts/staging_local.sh up >/dev/null
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	find scenarios -maxdepth 1 -name '*.yaml' -print0 | sort -z |
+		xargs -0 -P "${SCENARIO_JOBS:-4}" -I{} sh -c '
+			out=$("$CALLSIM_BIN" run --quiet --line "$3" --addr 127.0.0.1:19092 --scenario "$1" \
+				--api http://127.0.0.1:18080 --api-token "$2" 2>&1) &&
+				echo "PASS $1 ($3 line)" || { echo "FAIL $1 ($3 line)"; echo "$out" | tail -20; exit 1; }' _ {} "${API_TOKEN:-staging-api-token}" "$1"
+}
+# The clean line, then a line that returns the bot's voice 12 dB down and
+# 120 ms late to a caller who answers the moment the bot stops (echo), then
+# one that loses 2 % of the frames both ways, in bursts too, with jitter
+# (lossy): see docs/scenarios.md.
+for line in clean echo; do
+	if ! play_suite "$line"; then
+		status=1
+		exit 1
+	fi
+done
 
 step "smoke test with call-processor stopped: must fail"
 scripts/staging_local.sh stop call-processor

@@ -35,6 +35,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	apiAddr := fs.String("api", "", "call-processor HTTP address, e.g. http://127.0.0.1:8080, for scenarios that register a caller or check the call record")
 	apiToken := fs.String("api-token", os.Getenv("CALLSIM_API_TOKEN"), "bearer token of the call-processor API (default $CALLSIM_API_TOKEN)")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
+	lineSpec := fs.String("line", "", lineUsage)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -61,10 +62,14 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	line, err := lineOverride(*lineSpec, sc, *path)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stderr, "callsim: load %s against %s: %s, %d at once, ramp %s\n",
 		sc.Name, *addr, plan(*calls, *duration), *concurrency, *ramp)
 	rep, err := callsim.LoadTest(ctx, sc, callsim.LoadOptions{
-		Call:        callsim.Options{Addr: *addr, API: *apiAddr, APIToken: *apiToken},
+		Call:        callsim.Options{Addr: *addr, API: *apiAddr, APIToken: *apiToken, Line: line},
 		Calls:       *calls,
 		Concurrency: *concurrency,
 		Ramp:        *ramp,
@@ -118,6 +123,18 @@ type loadJSON struct {
 	MaxConcurrency int          `json:"max_concurrency"`
 	WallS          float64      `json:"wall_s"`
 	CallsPerSecond float64      `json:"calls_per_second"`
+	Line           lineJSON     `json:"line"`
+}
+
+// lineJSON is the line the calls ran on and what it did, summed over them.
+type lineJSON struct {
+	Spec         string  `json:"spec"` // as a --line spec, without the seed; "clean" for a perfect line
+	Seed         uint64  `json:"seed"` // the first call's; call n had seed + n
+	CallerFrames int     `json:"caller_frames"`
+	CallerLost   int     `json:"caller_lost"`
+	BotFrames    int     `json:"bot_frames"`
+	BotLost      int     `json:"bot_lost"`
+	MaxJitterMS  float64 `json:"max_jitter_ms"`
 }
 
 type reasonJSON struct {
@@ -145,6 +162,18 @@ func jsonReport(r *callsim.LoadReport) loadJSON {
 		MaxConcurrency: r.MaxConcurrency,
 		WallS:          r.Wall.Seconds(),
 		CallsPerSecond: r.CallsPerSecond(),
+		Line:           lineReport(r),
+	}
+}
+
+func lineReport(r *callsim.LoadReport) lineJSON {
+	l, st := r.Line, r.LineStats
+	l.Seed = 0
+	return lineJSON{
+		Spec: l.String(), Seed: st.Seed,
+		CallerFrames: st.CallerFrames, CallerLost: st.CallerLost,
+		BotFrames: st.BotFrames, BotLost: st.BotLost,
+		MaxJitterMS: ms(st.MaxJitter),
 	}
 }
 

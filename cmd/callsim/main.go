@@ -6,9 +6,13 @@
 // Usage:
 //
 //	callsim run --addr HOST:PORT --scenario FILE.yaml [--uuid UUID] [--quiet]
-//	            [--api http://HOST:PORT --api-token TOKEN]
+//	            [--api http://HOST:PORT --api-token TOKEN] [--line SPEC]
 //	callsim load --addr HOST:PORT --scenario FILE.yaml --calls N --concurrency C
-//	            [--ramp DURATION] [--duration D] [--api URL --api-token T] [--json]
+//	            [--ramp DURATION] [--duration D] [--api URL --api-token T] [--json] [--line SPEC]
+//
+// --line SPEC merges into the scenario's line: comma-separated key=value
+// items with the keys of line: and the presets clean, echo and lossy
+// ("--line loss=2%", "--line echo,jitter=20ms"); docs/scenarios.md.
 //
 // Exit status of run: 0 when every expectation held, 1 when one failed
 // (named in the output), 2 for bad usage or a call that could not be made.
@@ -58,9 +62,31 @@ func exitCode(err error) int {
 }
 
 const usage = `usage:
-  callsim run --addr HOST:PORT --scenario FILE.yaml [--uuid UUID] [--quiet] [--api URL --api-token TOKEN]
+  callsim run --addr HOST:PORT --scenario FILE.yaml [--uuid UUID] [--quiet] [--api URL --api-token TOKEN] [--line SPEC]
   callsim load --addr HOST:PORT --scenario FILE.yaml --calls N --concurrency C [--ramp DURATION] [--duration D]
-               [--api URL --api-token TOKEN] [--json]`
+               [--api URL --api-token TOKEN] [--json] [--line SPEC]`
+
+// lineUsage is the --line flag's help.
+const lineUsage = "merge into the scenario's line: comma-separated key=value with the keys of line: " +
+	"(codec, gain_db, noise_dbfs, echo_db, echo_delay, dtx, loss, loss_burst.every, loss_burst.frames, jitter, seed) " +
+	"and presets (clean, echo, lossy), e.g. loss=2% or echo,jitter=20ms"
+
+// lineOverride reads --line; nil when it was not given. It checks the
+// override against the scenario's line, so that a rule between keys
+// fails here, with the file named, rather than when the call is made.
+func lineOverride(spec string, sc *callsim.Scenario, path string) (*callsim.LineOverride, error) {
+	if spec == "" {
+		return nil, nil
+	}
+	o, err := callsim.ParseLine(spec)
+	if err != nil {
+		return nil, fmt.Errorf("--line: %w", err)
+	}
+	if _, err := o.Apply(sc.Line); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return o, nil
+}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd := ""
@@ -87,6 +113,7 @@ func runOne(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	quiet := fs.Bool("quiet", false, "print only the verdict")
 	apiAddr := fs.String("api", "", "call-processor HTTP address, e.g. http://127.0.0.1:8080, for scenarios that register a caller or check the call record")
 	apiToken := fs.String("api-token", os.Getenv("CALLSIM_API_TOKEN"), "bearer token of the call-processor API (default $CALLSIM_API_TOKEN)")
+	lineSpec := fs.String("line", "", lineUsage)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -97,7 +124,11 @@ func runOne(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	opt := callsim.Options{Addr: *addr, Out: stdout, API: *apiAddr, APIToken: *apiToken}
+	line, err := lineOverride(*lineSpec, sc, *path)
+	if err != nil {
+		return err
+	}
+	opt := callsim.Options{Addr: *addr, Out: stdout, API: *apiAddr, APIToken: *apiToken, Line: line}
 	if *id != "" {
 		if opt.ID, err = uuid.Parse(*id); err != nil {
 			return fmt.Errorf("--uuid: %w", err)

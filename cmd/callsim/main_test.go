@@ -107,7 +107,7 @@ func TestLoadJSON(t *testing.T) {
 	if greeting["n"] != 2.0 || greeting["max"].(float64) <= 0 {
 		t.Errorf("greeting_ms = %v, want 2 samples", greeting)
 	}
-	for _, key := range []string{"answer_ms", "pacing_gap_ms", "wall_s", "calls_per_second", "max_lead_frames", "errors"} {
+	for _, key := range []string{"answer_ms", "pacing_gap_ms", "wall_s", "calls_per_second", "max_lead_frames", "errors", "line"} {
 		if _, ok := rep[key]; !ok {
 			t.Errorf("no %s", key)
 		}
@@ -170,5 +170,83 @@ func TestLoadUsage(t *testing.T) {
 				t.Errorf("stdout %q, want nothing", stdout.String())
 			}
 		})
+	}
+}
+
+// TestLineFlagRejected: a bad --line is bad usage, and the message names
+// the key.
+func TestLineFlagRejected(t *testing.T) {
+	sc := scenarioFile(t, greetingOnly)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown key", []string{"run", "--scenario", sc, "--line", "los=2%"}, `--line: unknown key "los"`},
+		{"loss as a fraction", []string{"run", "--scenario", sc, "--line", "loss=0.02"}, `--line: loss: "0.02" is not a percentage such as 2%`},
+		{"too much loss", []string{"load", "--scenario", sc, "--calls", "1", "--line", "loss=30%"}, "--line: loss: 30 is outside 0..20 %"},
+		{"unknown preset", []string{"load", "--scenario", sc, "--calls", "1", "--line", "awful"}, `"awful" is neither key=value nor a preset (clean, echo, lossy)`},
+		{"bursts without a length on this scenario", []string{"run", "--scenario", sc, "--line", "loss_burst.every=2s"},
+			"scenario.yaml: with --line loss_burst.every=2s: line.loss_burst.frames: missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), tt.args, &stdout, &stderr)
+			if code := exitCode(err); code != 2 || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("exit status %d, err %v; want 2 and %q", code, err, tt.want)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout %q, want nothing", stdout.String())
+			}
+		})
+	}
+}
+
+// TestRunWithLine: the transcript shows the line as merged, with its
+// seed, and what it did.
+func TestRunWithLine(t *testing.T) {
+	addr := startProcessor(t)
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"run", "--addr", addr, "--scenario", scenarioFile(t, greetingOnly),
+		"--line", "jitter=40ms,seed=5"}, &stdout, &stderr)
+	out := stdout.String()
+	t.Logf("stdout:\n%s", out)
+	if err != nil {
+		t.Fatalf("err %v; stderr %s", err, stderr.String())
+	}
+	for _, want := range []string{"] line jitter=40ms,seed=5\n", "\n  line: caller frames lost 0 of ", ", jitter max "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the transcript lacks %q", want)
+		}
+	}
+}
+
+func TestLoadJSONLine(t *testing.T) {
+	addr := startProcessor(t)
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"load", "--addr", addr, "--scenario", scenarioFile(t, greetingOnly),
+		"--calls", "2", "--concurrency", "2", "--json", "--line", "jitter=20ms,seed=40"}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("err %v; stderr %s", err, stderr.String())
+	}
+	var rep struct {
+		Line struct {
+			Spec         string  `json:"spec"`
+			Seed         uint64  `json:"seed"`
+			CallerFrames int     `json:"caller_frames"`
+			CallerLost   int     `json:"caller_lost"`
+			BotFrames    int     `json:"bot_frames"`
+			BotLost      int     `json:"bot_lost"`
+			MaxJitterMS  float64 `json:"max_jitter_ms"`
+		} `json:"line"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("stdout is not one JSON object: %v\n%s", err, stdout.String())
+	}
+	l := rep.Line
+	if l.Spec != "jitter=20ms" || l.Seed != 40 || l.CallerFrames == 0 || l.CallerLost != 0 || l.BotFrames == 0 || l.BotLost != 0 ||
+		l.MaxJitterMS <= 0 || l.MaxJitterMS > 20 {
+		t.Errorf("line %+v", l)
 	}
 }

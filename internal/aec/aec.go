@@ -51,6 +51,8 @@ const (
 	dtHangover            = 10    // blocks (40 ms) adaptation stays frozen after double talk
 	minStep               = 0.03  // share of mu kept when the error is all line noise
 	convergedSteps        = 25    // steps (100 ms) before the suppressor trusts the leak estimate
+	trustSteps            = 12    // steps (48 ms) before the filter's output is used at all
+	trustLeak             = 0.5   // and the share of its estimate it must leave (3 dB removed)
 	gainFloor             = 0.03  // deepest residual suppression, -30 dB
 	overSuppress          = 3.0   // residual echo estimate is multiplied by this
 	binFloor              = 0.3   // share of the mean per-bin far power added to each bin's
@@ -109,6 +111,10 @@ type Canceller struct {
 	steps    int     // adaptation steps taken since the path was last lost
 	gain     float32 // suppressor gain at the end of the last block
 	diverged int     // blocks in a row where the filter made the error louder
+
+	// What the last frame may still hold of the echo (see Residual).
+	resid   float32
+	residOK bool
 }
 
 // New returns a Canceller for cfg.
@@ -172,6 +178,7 @@ func (c *Canceller) Reset() {
 		c.cost[i] = delayInit
 	}
 	c.farBlocks, c.nearBlocks, c.lastFarOn = 0, 0, -1
+	c.resid, c.residOK = 0, true
 	c.rot = 0
 	c.lag, c.start, c.cand, c.candWins = -1, 0, -1, 0
 	c.resetAdaptation()
@@ -288,6 +295,7 @@ func (c *Canceller) Process(near, out []int16) {
 	if len(out) < len(near) || len(near) != c.frame {
 		panic(fmt.Sprintf("aec: Process with %d near and %d out samples, want %d", len(near), len(out), c.frame))
 	}
+	c.resid, c.residOK = 0, true
 	if c.Idle() {
 		copy(out, near)
 		// Keep the last block so the next active window starts from real
@@ -309,6 +317,27 @@ func (c *Canceller) Process(near, out []int16) {
 	for b := range blocksPerFrm {
 		c.block(near[b*c.n:(b+1)*c.n], out[b*c.n:(b+1)*c.n])
 	}
+}
+
+// Residual is the echo the last frame given to Process may still hold, as
+// a mean square (see audio.Energy), an upper bound: the estimate of the echo
+// times three times the share the filter has been leaving, before the
+// suppressor. ok is false when the canceller cannot say: something was sent
+// within reach, and the echo path is not known or not learnt yet. With
+// nothing sent within reach it is 0, ok.
+func (c *Canceller) Residual() (energy float64, ok bool) {
+	return float64(c.resid) / float64(c.frame), c.residOK
+}
+
+// Missing stands for a received frame that never came (a frame lost on the
+// line, or a caller with silence suppression): call it instead of Process
+// after the Far of that tick. Time moves on for both directions, so the
+// frames that follow stay aligned with what was sent, but nothing is
+// learnt from audio that was not heard. It does not allocate.
+func (c *Canceller) Missing() {
+	clear(c.nearPrev)
+	c.nearBlocks += blocksPerFrm
+	c.dtHold = 0
 }
 
 // far returns the spectrum of far block idx, or ok false when it holds no
@@ -346,6 +375,9 @@ func (c *Canceller) block(near, out []int16) {
 		c.searchDelay(j)
 	}
 	if c.lag < 0 {
+		// Something was sent within reach, and where its echo is is not
+		// known yet.
+		c.residOK = false
 		copy(out, near)
 		return
 	}
@@ -379,7 +411,11 @@ func (c *Canceller) block(near, out []int16) {
 		}
 	}
 	if !active {
-		// Nothing sent within the filter's reach: no echo to remove.
+		// Nothing sent within the filter's reach: no echo to remove, if
+		// the filter is where the echo is.
+		if !c.converged() {
+			c.residOK = false
+		}
 		c.rampGain(1, near, d, out)
 		return
 	}
@@ -391,6 +427,11 @@ func (c *Canceller) block(near, out []int16) {
 		ey += y * y
 		e[i] = d[i] - y
 		ee += e[i] * e[i]
+	}
+	if c.converged() {
+		c.resid += overSuppress * c.leak * ey
+	} else {
+		c.residOK = false
 	}
 	c.sEe += 0.3 * (ee - c.sEe)
 
@@ -427,6 +468,14 @@ func (c *Canceller) block(near, out []int16) {
 		return
 	}
 	c.diverged = 0
+	if !c.trusted() {
+		// A lock is only a hypothesis until the filter shows it removes
+		// what the far end explains: a caller whose sounds resemble the
+		// bot's at some lag can win the delay search, and a filter
+		// adapting on the caller would carve the caller's own sounds out.
+		c.rampGain(1, near, d, out)
+		return
+	}
 	g := float32(1)
 	if !c.cfg.NoSuppress && c.converged() && ee > 0 {
 		r := overSuppress * c.leak * ey
@@ -434,6 +483,10 @@ func (c *Canceller) block(near, out []int16) {
 	}
 	c.rampGain(g, nil, e, out)
 }
+
+// trusted reports whether the filter has shown that it removes echo:
+// enough steps, and a residual well under the estimate.
+func (c *Canceller) trusted() bool { return c.steps >= trustSteps && c.leak < trustLeak }
 
 // converged reports whether the filter has had time to learn the path and
 // removes at least 6 dB of it.

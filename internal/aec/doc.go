@@ -44,9 +44,14 @@
 //     louder than the loudest far block in reach could make it through the
 //     path learnt so far (0 dB before learning), or, once converged, when
 //     the error is 9 dB above the residual the filter has been leaving.
-//  4. Output selection: when the estimate makes a block louder (no echo at
-//     the lag, or a filter still wrong) the input passes unchanged; 200 ms of
-//     that before convergence drops the lock.
+//  4. Output selection: a lock is a hypothesis until the filter shows that it
+//     removes what the far end explains (12 steps, and a residual under half
+//     of its estimate): until then the input passes unchanged, so a caller
+//     whose sounds resemble the bot's at some lag, which can win the delay
+//     search for a while (the mock TTS talking to itself does), is never
+//     carved up by a filter adapting on the caller. When the estimate makes
+//     a block louder (no echo at the lag, or a filter still wrong) the input
+//     passes unchanged too; 200 ms of that before convergence drops the lock.
 //  5. Residual suppression: once converged (6 dB), a broadband gain per
 //     block, (E - 3·leak·Y)/E floored at -30 dB, where leak is the learnt
 //     share of the echo estimate Y left in the error E. Caller speech makes E
@@ -56,16 +61,16 @@
 //
 // Measured by the tests (linear filter alone, hybrid path with 6 ms
 // dispersion, mu-law both ways, white noise at -55 dBFS): after convergence
-// ERLE is 32-34 dB at -6 dB echo and 27-29 dB at -20 dB on speech-like
-// noise, 23-28 dB on the mock TTS (single tones, the hard case), for delays
+// ERLE is 33-34 dB at -6 dB echo and 27-29 dB at -20 dB on speech-like
+// noise, 23-29 dB on the mock TTS (single tones, the hard case), for delays
 // of 20 to 250 ms. 300-500 ms after the first echo it is 21-29 dB on noise
-// (one case, 250 ms at -6 dB, locks late: 8 dB) and 13-17 dB on the mock
-// TTS. CPU, amd64 (EPYC), active and adapting: about 17 µs a frame at 8 kHz
-// and 36 µs at 16 kHz, 0 allocations (go test -bench . ./internal/aec/).
+// (one case, 250 ms at -6 dB, locks late: 3 dB) and 13-17 dB on the mock
+// TTS. CPU, amd64, active and adapting: about 17-18 µs a frame at 8 kHz (the
+// rate the call pipeline runs it at for every caller) and 36-46 µs at
+// 16 kHz, 0.6 µs idle, 0 allocations (go test -bench . ./internal/aec/).
+// docs/deployment.md has the table.
 //
-// Known limits: the delay search can lock on a caller whose sound
-// resembles the bot's at some lag when there is no echo at all (the mock
-// TTS talking to itself does); output selection limits, but does not
-// remove, the damage. An echo path that changes in mid-call is re-learnt
-// only slowly once converged.
+// Known limits: a long delay with a loud echo (250 ms at -6 dB) locks late,
+// so its output starts about 500 ms after the first echo. An echo path that
+// changes in mid-call is re-learnt only slowly once converged.
 package aec

@@ -41,7 +41,7 @@ func (f HandlerFunc) ServeCall(ctx context.Context, c *Conn) { f(ctx, c) }
 // Defaults for the Server's zero fields.
 const (
 	DefaultUUIDTimeout     = 2 * time.Second
-	DefaultDeadPeerTimeout = time.Minute
+	DefaultDeadPeerTimeout = 5 * time.Minute
 	DefaultWriteTimeout    = 1 * time.Second
 )
 
@@ -76,7 +76,7 @@ type Server struct {
 	MaxHandshakes          int            // connections waiting for their UUID frame at once, apart from calls; 0 = unlimited
 	MaxHandshakesPerSource int            // of those, from one remote IP address; 0 = unlimited
 	UUIDTimeout            time.Duration  // to receive the first frame; default 2 s
-	DeadPeerTimeout        time.Duration  // nothing received for this long ends a call as a dead peer; default 1 min (see Conn.ReadFrame)
+	DeadPeerTimeout        time.Duration  // nothing received for this long ends a call as a dead peer; default 5 min (see Conn.ReadFrame)
 	WriteTimeout           time.Duration  // per frame written; default 1 s
 	MaxAudioBurst          time.Duration  // how far a call's audio may run ahead of real time; default DefaultMaxAudioBurst (2 s); < 0 = no limit
 	MaxPayload             int            // largest payload read, bytes; default DefaultMaxPayload (16 KiB)

@@ -24,6 +24,12 @@ type listener struct {
 	next    int       // ring write position
 	filled  int
 
+	echo *echoCanceller // nil until the player runs, or with CALL_ECHO_CANCEL off
+	// For the frame being processed: the echo the canceller says it may
+	// still hold, when it can say (cancelled).
+	residual  float64
+	cancelled bool
+
 	capture  stt.Stream // nil unless the caller is mid-utterance
 	captured int        // frames written to capture
 	heard    bool       // the plain detector has called the capture speech
@@ -78,6 +84,10 @@ func (ss *session) readLoop() {
 			l.capture.Close()
 		}
 		l.warn.flush(ss.log)
+		if l.echo != nil {
+			ss.echo.delay, _ = l.echo.ac.Delay()
+			ss.echo.missing = l.echo.missing
+		}
 	}()
 	for {
 		// Missing frames are silence: a phone with silence suppression
@@ -102,7 +112,7 @@ func (ss *session) readLoop() {
 			now := time.Now()
 			ss.fillGap(l, now.Sub(l.lastAudio))
 			l.lastAudio = now
-			ss.onAudio(l, f.Kind.Rate(), f.Payload)
+			ss.onAudio(l, f.Kind.Rate(), f.Payload, now)
 		case f.Kind == audiosocket.KindDTMF:
 			ss.onDTMF(l, f.Payload[0])
 		default:
@@ -135,9 +145,9 @@ func (ss *session) onDTMF(l *listener, digit byte) {
 	ss.emit(l, event{kind: evDTMF, digit: digit, at: now})
 }
 
-// onAudio converts one frame from Asterisk to 8 kHz and processes it in
-// 20 ms pieces.
-func (ss *session) onAudio(l *listener, rate audio.Rate, payload []byte) {
+// onAudio converts one frame from Asterisk, received at `at`, to 8 kHz,
+// removes the bot's echo from it and processes it in 20 ms pieces.
+func (ss *session) onAudio(l *listener, rate audio.Rate, payload []byte, at time.Time) {
 	if rate != l.inRate {
 		if l.inRate == 0 {
 			ss.rateCh <- rate // capacity 1, sent once
@@ -155,9 +165,17 @@ func (ss *session) onAudio(l *listener, rate audio.Rate, payload []byte) {
 	} else {
 		l.pending = append(l.pending, l.raw...)
 	}
+	if l.echo == nil {
+		l.echo = ss.newEchoCanceller()
+	}
 	n := analysisRate.FrameSamples()
 	for len(l.pending) >= n {
+		if l.echo != nil {
+			l.echo.process(l.pending[:n], at)
+			l.residual, l.cancelled = l.echo.ac.Residual()
+		}
 		ss.onFrame(l, l.pending[:n])
+		l.cancelled = false
 		l.pending = append(l.pending[:0], l.pending[n:]...)
 	}
 }
@@ -174,7 +192,12 @@ func (ss *session) onFrame(l *listener, f audio.PCM16) {
 		ss.feed(l, f)
 		return
 	}
-	bargeIn := ss.barge.Process(f)
+	var bargeIn bool
+	if l.cancelled {
+		bargeIn = ss.barge.ProcessCancelled(f, l.residual)
+	} else {
+		bargeIn = ss.barge.Process(f)
+	}
 	if ss.barge.Diagnostics().Speech {
 		l.loud = min(l.loud+1, len(l.preroll))
 	} else {

@@ -83,8 +83,14 @@ type session struct {
 	rateCh chan audio.Rate // reader -> supervisor: the caller's rate, once
 
 	player atomic.Pointer[playout.Player] // set once the caller's rate is known
-	rate   audio.Rate                     // outbound rate, set with player
-	barge  *vad.BargeIn
+	// tape is what the player sent, for the echo canceller; set with the
+	// player, nil while CALL_ECHO_CANCEL is off.
+	tape atomic.Pointer[farTape]
+	// echo is what the echo canceller found, written by the reader as it
+	// ends (the record is finished after it has).
+	echo  echoSummary
+	rate  audio.Rate // outbound rate, set with player
+	barge *vad.BargeIn
 
 	// ctx is the call's context, given to every recognition stream so
 	// that none outlives the call.
@@ -176,6 +182,9 @@ func (ss *session) run(ctx context.Context) {
 	ss.checkpoints = ss.startCheckpoints()
 	defer ss.checkpoints.stop()
 	ss.checkpoint()
+	if cfg.EchoCancel {
+		ss.tape.Store(newFarTape(rate))
+	}
 	player := playout.New(playout.Config{Rate: rate, Lead: cfg.PlayoutLead}, ss.send, (*playerObserver)(ss))
 	ss.player.Store(player)
 	playerDone := make(chan error, 1)
@@ -472,6 +481,9 @@ func (ss *session) waitPlayed(ctx context.Context, player *playout.Player, limit
 
 // send writes one frame to Asterisk; it is the player's sink.
 func (ss *session) send(frame audio.PCM16) error {
+	if t := ss.tape.Load(); t != nil {
+		t.sent(frame)
+	}
 	return ss.conn.WriteAudio(ss.rate, frame)
 }
 
@@ -510,6 +522,8 @@ func (ss *session) finishRecord() {
 		"underruns", ss.rec.Underruns,
 		"late_frames", ss.rec.LateFrames,
 		"max_late_ms", ms(ss.rec.MaxLate),
+		"echo_delay_ms", ss.echo.delay.Milliseconds(),
+		"caller_frames_missing", ss.echo.missing,
 	)
 	if r := ss.svc.deps.Recorder; r != nil {
 		r(context.Background(), &ss.rec)
@@ -587,6 +601,9 @@ func (o *playerObserver) Underrun() {
 // rather than putting silence into it, so it never shows as an underrun.
 func (o *playerObserver) Late(frames int, by time.Duration) {
 	ss := (*session)(o)
+	if t := ss.tape.Load(); t != nil {
+		t.skipped(frames)
+	}
 	ss.m.PlayoutLate.Add(float64(frames))
 	ss.lateFrames.Add(int32(frames))
 	for {

@@ -44,32 +44,41 @@ func recordOf(t *testing.T, records <-chan *call.Record) *call.Record {
 }
 
 // TestCallerSilentOnTheWire: a caller whose line sends no frames at all
-// for 10 s mid-call (a hold, silence suppression, a stall) keeps the call:
-// the bot plays on without a gap, re-prompts CALL_NO_INPUT_TIMEOUT after
-// its turn, and hears the caller when the frames come back. Over real TCP
-// with the production dead-peer limit. (The old 5 s idle timeout ended
-// this call as "connection failed" before the re-prompt.)
+// for 10 s, and later for a minute, mid-call (a hold, silence suppression,
+// a stall) keeps the call: the bot plays on without a gap, re-prompts
+// CALL_NO_INPUT_TIMEOUT after its turn and every timeout after that, and
+// hears the caller when the frames come back. Over real TCP with the
+// production dead-peer limit. (The old 5 s idle timeout ended this call as
+// "connection failed" before the first re-prompt.) The no-input rules let
+// the call wait a minute, as a shop with long holds would set them.
 func TestCallerSilentOnTheWire(t *testing.T) {
 	if testing.Short() {
-		t.Skip("a 10 s silence")
+		t.Skip("70 s of silence")
 	}
-	tc := startCallWithDeadPeer(t, nil, 0) // the production dead-peer limit
-	addr, records := tc.addr, tc.records
 	cfg := defaultCallConfig(t)
-	res := playOn(t, addr, `
+	cfg.NoInputPrompts = 10
+	tc := startCallWithDeadPeer(t, func(d *call.Deps) { d.Config = cfg }, 0) // the production dead-peer limit
+	res := playOn(t, tc.addr, `
 steps:
   - expect: "Чем могу помочь"
   - pause: 10s
   - expect: "Вы меня слышите.*чем я могу помочь"
   - say: "Нужны летние шины"
   - expect: "^Вы сказали: Нужны летние шины$"
+  - pause: 60s
+  - expect: "Вы меня слышите.*чем я могу помочь"
+  - say: "А зимние есть?"
+  - expect: "Вы сказали: А зимние есть"
+    timeout: 30s
   - hangup: true
 `)
-	rec := recordOf(t, records)
-	if rec.Outcome != metrics.OutcomeCallerHangup || rec.NoInputs != 1 {
-		t.Errorf("outcome %q with %d no-inputs, want caller_hangup after 1 re-prompt", rec.Outcome, rec.NoInputs)
+	rec := recordOf(t, tc.records)
+	// One re-prompt in the 10 s, and in the minute one every timeout plus
+	// the prompt's own length (about 3 s): five.
+	if rec.Outcome != metrics.OutcomeCallerHangup || rec.NoInputs < 1+4 || rec.NoInputs > 1+6 {
+		t.Errorf("outcome %q with %d no-inputs, want caller_hangup after 1+5 re-prompts", rec.Outcome, rec.NoInputs)
 	}
-	if len(rec.Turns) != 1 || rec.Turns[0].CallerText != "Нужны летние шины" {
+	if len(rec.Turns) != 2 || rec.Turns[0].CallerText != "Нужны летние шины" || rec.Turns[1].CallerText != "А зимние есть?" {
 		t.Errorf("turns = %+v", rec.Turns)
 	}
 	checkReprompt(t, res, cfg.NoInputTimeout)

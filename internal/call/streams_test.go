@@ -156,9 +156,17 @@ type caller struct {
 	mu       sync.Mutex
 	frames   int // bot frames heard
 	lastLoud int // index of the last loud one, -1 before any
+
+	line *echoLine // nil: a clean line
 }
 
 func (bc *bubbleCall) dial(t *testing.T) *caller {
+	t.Helper()
+	return bc.dialOn(t, nil)
+}
+
+// dialOn calls over line (nil: a clean one).
+func (bc *bubbleCall) dialOn(t *testing.T, line *echoLine) *caller {
 	t.Helper()
 	nc, err := bc.ln.dial()
 	if err != nil {
@@ -168,7 +176,7 @@ func (bc *bubbleCall) dial(t *testing.T) *caller {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl := &caller{c: c, done: make(chan struct{}), lastLoud: -1}
+	cl := &caller{c: c, done: make(chan struct{}), lastLoud: -1, line: line}
 	go func() {
 		defer close(cl.done)
 		for {
@@ -179,8 +187,10 @@ func (bc *bubbleCall) dial(t *testing.T) *caller {
 			if !f.Kind.IsAudio() {
 				continue
 			}
-			loud := audio.Energy(audio.AppendFromS16LE(nil, f.Payload)) > 1e4
+			pcm := audio.AppendFromS16LE(nil, f.Payload)
+			loud := audio.Energy(pcm) > 1e4
 			cl.mu.Lock()
+			cl.line.heard(pcm)
 			if loud {
 				cl.lastLoud = cl.frames
 			}
@@ -230,6 +240,9 @@ func (cl *caller) send(pcm audio.PCM16) bool {
 	for i := 0; i < len(pcm); i += n {
 		f := make(audio.PCM16, n)
 		copy(f, pcm[i:])
+		cl.mu.Lock()
+		cl.line.mix(f)
+		cl.mu.Unlock()
 		if cl.c.SendAudio(audio.Rate8k, f) != nil {
 			return false
 		}

@@ -58,6 +58,13 @@ type LoadReport struct {
 
 	MaxConcurrency int           // most calls in progress at once
 	Wall           time.Duration // from the first start to the last call's end
+
+	// Line is the line every call ran on: the scenario's, with
+	// Options.Line merged in. LineStats are its counts summed over the
+	// calls that connected (MaxJitter the largest); its Seed is the first
+	// call's: call n (from 0) had Seed+n.
+	Line      Line
+	LineStats LineStats
 }
 
 // OK reports whether the load ran as asked and every call passed.
@@ -113,7 +120,14 @@ func LoadTest(ctx context.Context, sc *Scenario, opt LoadOptions) (*LoadReport, 
 	case opt.Ramp < 0 || opt.Duration < 0:
 		return nil, errors.New("ramp and duration: want 0 or more")
 	}
-	l := &loader{sc: sc, opt: opt, rep: LoadReport{Scenario: sc.Name, Planned: opt.Calls}}
+	line, err := effectiveLine(sc, opt.Call.Line)
+	if err != nil {
+		return nil, err
+	}
+	l := &loader{sc: sc, opt: opt, rep: LoadReport{
+		Scenario: sc.Name, Planned: opt.Calls,
+		Line: line, LineStats: LineStats{Seed: lineSeed(sc, &line)},
+	}}
 	start := time.Now()
 	var stop <-chan time.Time
 	if opt.Duration > 0 {
@@ -155,7 +169,7 @@ launch:
 		l.started()
 		wg.Go(func() {
 			defer func() { <-slots }()
-			l.call(ctx)
+			l.call(ctx, uint64(i))
 		})
 	}
 	wg.Wait()
@@ -184,12 +198,12 @@ func (l *loader) started() {
 	l.rep.MaxConcurrency = max(l.rep.MaxConcurrency, l.inProgress)
 }
 
-// call plays one call and keeps its figures; the Result, with what the
-// bot said, is dropped here.
-func (l *loader) call(ctx context.Context) {
+// call plays call n (from 0) and keeps its figures; the Result, with
+// what the bot said, is dropped here.
+func (l *loader) call(ctx context.Context, n uint64) {
 	opt := l.opt.Call
 	opt.ID, opt.Out = uuid.New(), nil
-	res, err := Run(ctx, l.sc, opt)
+	res, err := run(ctx, l.sc, opt, extras{seedOffset: n})
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -219,6 +233,12 @@ func (l *loader) call(ctx context.Context) {
 		l.pacingGap = append(l.pacingGap, res.Pacing.MaxGap)
 	}
 	l.rep.MaxLead = max(l.rep.MaxLead, res.Pacing.MaxLead)
+	st, c := &l.rep.LineStats, res.Line
+	st.CallerFrames += c.CallerFrames
+	st.CallerLost += c.CallerLost
+	st.BotFrames += c.BotFrames
+	st.BotLost += c.BotLost
+	st.MaxJitter = max(st.MaxJitter, c.MaxJitter)
 }
 
 func (l *loader) report() *LoadReport {
@@ -274,6 +294,7 @@ var reasonRewrites = []struct {
 	{regexp.MustCompile(`(tcp|tcp4|tcp6) \S+->`), "$1 "}, // the call's own ephemeral port
 	{regexp.MustCompile(`^pacing: bot audio ran \d+ frames`), "pacing: bot audio ran too many frames"},
 	{regexp.MustCompile(`^pacing: \S+ without a frame`), "pacing: too long without a frame"},
+	{regexp.MustCompile(` \(line seed \d+\)$`), ""}, // each call has its own
 }
 
 // reasonOf is msg without what differs from call to call: what the bot
@@ -339,6 +360,11 @@ func (r *LoadReport) String() string {
 	fmt.Fprintf(&b, "greeting latency  %s\n", r.Greeting)
 	fmt.Fprintf(&b, "answer latency    %s\n", r.Answer)
 	fmt.Fprintf(&b, "pacing worst gap  %s; max lead %d frames\n", r.PacingGap, r.MaxLead)
+	if r.Line.impaired() {
+		shown := r.Line
+		shown.Seed = 0 // each call has its own
+		fmt.Fprintf(&b, "line %s: %s; seed %d + the call's number (from 0)\n", shown, r.LineStats.counts(), r.LineStats.Seed)
+	}
 	fmt.Fprintf(&b, "max concurrency %d, wall time %.1f s, %.2f calls/s\n", r.MaxConcurrency, r.Wall.Seconds(), r.CallsPerSecond())
 	return b.String()
 }

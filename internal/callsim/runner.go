@@ -34,6 +34,9 @@ type Options struct {
 	// its bearer token, for scenarios that check the call record.
 	API      string
 	APIToken string
+	// Line, when set, is merged into the scenario's line: the keys it
+	// sets replace the scenario's (see ParseLine).
+	Line *LineOverride
 }
 
 // Result is what a run found.
@@ -53,6 +56,37 @@ type Result struct {
 	BotSpeech   []Span
 	Pacing      Pacing
 	HungUpByBot bool
+	Line        LineStats // what the line's loss and jitter did
+}
+
+// LineStats counts what the simulated network did to a call's frames.
+type LineStats struct {
+	Seed uint64 // of the loss and jitter: --line seed=N replays them
+	// CallerFrames are the caller's audio frames the network delivered
+	// to the processor or lost (not sent): CallerLost of them. Frames
+	// still held back by jitter when the call ended, DTX silence and
+	// pauses are in neither; DTMF is never lost and not counted.
+	CallerFrames, CallerLost int
+	// BotFrames are the processor's audio frames that reached the line,
+	// of which BotLost were lost and played to the caller as silence.
+	BotFrames, BotLost int
+	MaxJitter          time.Duration // the longest a caller frame or digit was held back
+}
+
+// String is the counts and the seed in a line: "caller frames lost 3 of
+// 150 (2.0 %), bot frames lost ..., jitter max 18.2 ms; seed 42".
+func (st LineStats) String() string { return fmt.Sprintf("%s; seed %d", st.counts(), st.Seed) }
+
+func (st LineStats) counts() string {
+	return fmt.Sprintf("caller frames lost %s, bot frames lost %s, jitter max %.1f ms",
+		share(st.CallerLost, st.CallerFrames), share(st.BotLost, st.BotFrames), ms(st.MaxJitter))
+}
+
+func share(n, of int) string {
+	if of == 0 {
+		return "0 of 0"
+	}
+	return fmt.Sprintf("%d of %d (%.1f %%)", n, of, 100*float64(n)/float64(of))
 }
 
 // Span is a stretch of time, from the call's start.
@@ -83,8 +117,33 @@ const audibleEnergy = 100 * 100
 const Unintelligible = "[неразборчиво]"
 
 // Run plays sc against the processor at opt.Addr. An error means the call
-// could not be made; a failed expectation is a Result with Passed false.
+// could not be made (or opt.Line does not fit the scenario's line); a
+// failed expectation is a Result with Passed false.
 func Run(ctx context.Context, sc *Scenario, opt Options) (*Result, error) {
+	return run(ctx, sc, opt, extras{})
+}
+
+// extras are what Run's callers inside the package may add: the load's
+// call number and the tests' probes. The zero value is a plain Run.
+type extras struct {
+	seedOffset uint64            // added to the line's seed: call n of a load gets n, so calls lose different frames
+	stamp      bool              // write each caller frame's number into its first sample, for a peer to tell frames apart
+	hear       func(audio.PCM16) // called with each bot frame as the caller's decoder gets it
+}
+
+// effectiveLine is the scenario's line with the override merged in.
+func effectiveLine(sc *Scenario, o *LineOverride) (Line, error) {
+	if o == nil {
+		return sc.Line, nil
+	}
+	return o.Apply(sc.Line)
+}
+
+func run(ctx context.Context, sc *Scenario, opt Options, x extras) (*Result, error) {
+	line, err := effectiveLine(sc, opt.Line)
+	if err != nil {
+		return nil, err
+	}
 	if opt.Out == nil {
 		opt.Out = io.Discard
 	}
@@ -106,7 +165,7 @@ func Run(ctx context.Context, sc *Scenario, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := newSim(sc, opt, client)
+	s := newSim(sc, opt, client, line, x)
 	defer client.Close()
 
 	var wg sync.WaitGroup
@@ -115,6 +174,12 @@ func Run(ctx context.Context, sc *Scenario, opt Options) (*Result, error) {
 	wg.Go(func() { s.sendLoop(sendCtx) })
 
 	s.printf("call %s to %s (%s, %s)", opt.ID, opt.Addr, sc.Name, s.rate)
+	if shown := line; shown.String() != "clean" {
+		if line.impaired() {
+			shown.Seed = s.seed // the one in use, to replay the call with
+		}
+		s.printf("line %s", shown)
+	}
 	failure := s.script(ctx)
 	stopSending()
 	client.Close()
@@ -136,6 +201,9 @@ func Run(ctx context.Context, sc *Scenario, opt Options) (*Result, error) {
 		res.Failure = checkRecord(ctx, opt, sc.Record)
 		res.Passed = res.Failure == ""
 	}
+	if !res.Passed && line.impaired() {
+		res.Failure += fmt.Sprintf(" (line seed %d)", s.seed)
+	}
 	s.summary(res)
 	return res, nil
 }
@@ -151,6 +219,9 @@ type sim struct {
 	sc     *Scenario
 	opt    Options
 	client *audiosocket.Client
+	line   Line   // the scenario's, with Options.Line merged in
+	seed   uint64 // of the line's loss and jitter
+	x      extras
 	rate   audio.Rate
 	start  time.Time
 	enc    *speechcodec.Encoder
@@ -175,9 +246,11 @@ type sim struct {
 	receiveDone bool
 }
 
-func newSim(sc *Scenario, opt Options, c *audiosocket.Client) *sim {
+func newSim(sc *Scenario, opt Options, c *audiosocket.Client, line Line, x extras) *sim {
+	seed := lineSeed(sc, &line) + x.seedOffset
 	return &sim{
-		sc: sc, opt: opt, client: c,
+		sc: sc, opt: opt, client: c, line: line, seed: seed, x: x,
+		res:     Result{Line: LineStats{Seed: seed}},
 		rate:    audio.Rate(sc.Rate),
 		start:   time.Now(),
 		enc:     speechcodec.NewEncoder(),
@@ -371,32 +444,17 @@ func (s *sim) expect(ctx context.Context, re *regexp.Regexp, timeout time.Durati
 // sendLoop is Asterisk's side of the line: one frame every 20 ms of real
 // time, speech when the script speaks, silence otherwise, with the line's
 // echo and noise mixed in. On a DTX line only the frames that carry speech
-// go out; during a pause nothing does, DTMF included. The clock runs on
-// regardless: what is not sent is lost, as on a real line.
+// go out; during a pause nothing does, DTMF included. The network then
+// loses some audio frames (never DTMF) and holds the rest back by its
+// jitter, in order. The clock runs on regardless: what is not sent is
+// lost, as on a real line.
 func (s *sim) sendLoop(ctx context.Context) {
-	n := s.rate.FrameSamples()
-	frame := make(audio.PCM16, n)
-	noise := rand.New(rand.NewPCG(1, 2))
-	var (
-		speech    audio.PCM16
-		done      chan time.Time
-		digits    []command
-		pauseEnd  time.Time      // zero unless a pause runs
-		pauseDone chan time.Time // receives when it ends
-		tick      = time.NewTimer(0)
-		start     = time.Now()
-		sent      int
-		gain      = math.Pow(10, s.sc.Line.GainDB/20)
-		echoAmp   = 0.0
-		noiseSD   = 0.0
-	)
-	if s.sc.Line.EchoDB != 0 {
-		echoAmp = math.Pow(10, s.sc.Line.EchoDB/20)
-	}
-	if s.sc.Line.NoiseDBFS != 0 {
-		noiseSD = 32768 * math.Pow(10, s.sc.Line.NoiseDBFS/20)
-	}
+	x := newSender(s)
+	defer x.report()
+	tick := time.NewTimer(0)
 	defer tick.Stop()
+	start := time.Now()
+	n := 0 // frame n of the call is due at start + n×20 ms
 	for {
 		select {
 		case <-ctx.Done():
@@ -404,60 +462,198 @@ func (s *sim) sendLoop(ctx context.Context) {
 		case <-s.hungUp:
 			return
 		case c := <-s.cmds:
-			if c.pause > 0 {
-				pauseEnd, pauseDone = time.Now().Add(c.pause), c.done
-			} else if c.speech != nil {
-				speech, done = c.speech, c.done
-			} else {
-				digits = append(digits, c)
-			}
+			x.take(c)
 			continue
 		case <-tick.C:
 		}
-		if !pauseEnd.IsZero() {
-			if now := time.Now(); now.Before(pauseEnd) {
-				s.mixEcho(frame, echoAmp) // the echo of the bot plays on, unheard
-				sent++
-				tick.Reset(time.Until(start.Add(time.Duration(sent) * audio.FrameTime)))
-				continue
-			}
-			pauseDone <- time.Now()
-			pauseEnd, pauseDone = time.Time{}, nil
-		}
-		clear(frame)
-		speaking := len(speech) > 0
-		if speaking {
-			k := copy(frame, speech)
-			speech = speech[k:]
-			for i := range frame[:k] {
-				frame[i] = clip(float64(frame[i]) * gain)
-			}
-			if len(speech) == 0 {
-				done <- time.Now().Add(s.rate.Duration(k)) // the last sample's end
-				done = nil
-			}
-		}
-		s.mixEcho(frame, echoAmp)
-		for i := range frame {
-			if noiseSD > 0 {
-				frame[i] = clip(float64(frame[i]) + noise.NormFloat64()*noiseSD)
-			}
-		}
-		s.lineCodec(frame)
-		if (speaking || !s.sc.Line.DTX) && s.client.SendAudio(s.rate, frame) != nil {
-			return
-		}
-		// DTMF goes between audio frames, one digit every 100 ms.
-		if len(digits) > 0 && sent%5 == 0 {
-			if s.client.SendDTMF(digits[0].digit) != nil {
+		if due := start.Add(time.Duration(n) * audio.FrameTime); !time.Now().Before(due) {
+			if x.tick(n, due) != nil {
 				return
 			}
-			digits[0].done <- time.Now()
-			digits = digits[1:]
+			n++
 		}
-		sent++
-		tick.Reset(time.Until(start.Add(time.Duration(sent) * audio.FrameTime)))
+		if x.deliver(time.Now()) != nil {
+			return
+		}
+		next := start.Add(time.Duration(n) * audio.FrameTime)
+		if f, ok := x.held.first(); ok && f.at.Before(next) {
+			next = f.at
+		}
+		tick.Reset(time.Until(next))
 	}
+}
+
+// sender is sendLoop's state: the caller's phone and its side of the
+// network. Only sendLoop's goroutine uses it.
+type sender struct {
+	s       *sim
+	frame   audio.PCM16 // the frame being made
+	noise   *rand.Rand
+	loss    *speechLoss // per tick between the caller's lines, per frame of each line
+	jitter  *jitterLine
+	held    heldFrames // frames and digits on their way
+	gain    float64    // of the caller's voice, linear
+	echoAmp float64    // of the bot's echo, linear; 0 = none
+	noiseSD float64    // of the line's noise, in sample units; 0 = none
+
+	speech    audio.PCM16    // what is left to say of the caller's line
+	done      chan time.Time // receives when all of it has been said
+	digits    []command      // keys pressed and not sent yet
+	pauseEnd  time.Time      // zero unless a pause runs
+	pauseDone chan time.Time // receives when it ends
+
+	delivered, lost int           // caller audio frames
+	maxJitter       time.Duration // the longest a frame or digit was held back
+}
+
+func newSender(s *sim) *sender {
+	x := &sender{
+		s:      s,
+		frame:  make(audio.PCM16, s.rate.FrameSamples()),
+		noise:  rand.New(rand.NewPCG(1, 2)),
+		loss:   newSpeechLoss(&s.line, s.seed, streamCallerLoss, streamCallerSpeech),
+		jitter: newJitterLine(&s.line, s.seed),
+		held:   newHeldFrames(s.line.Jitter, s.rate.FrameSamples()),
+		gain:   math.Pow(10, s.line.GainDB/20),
+	}
+	if s.line.EchoDB != 0 {
+		x.echoAmp = math.Pow(10, s.line.EchoDB/20)
+	}
+	if s.line.NoiseDBFS != 0 {
+		x.noiseSD = 32768 * math.Pow(10, s.line.NoiseDBFS/20)
+	}
+	return x
+}
+
+// take starts a command of the script.
+func (x *sender) take(c command) {
+	switch {
+	case c.pause > 0:
+		x.pauseEnd, x.pauseDone = time.Now().Add(c.pause), c.done
+	case c.speech != nil:
+		x.speech, x.done = c.speech, c.done
+		x.loss.next()
+	default:
+		x.digits = append(x.digits, c)
+	}
+}
+
+// tick makes frame n of the call, due at due, and puts it on its way.
+func (x *sender) tick(n int, due time.Time) error {
+	// Drawn for every tick, sent or not, so that the seed alone decides
+	// which frames are lost and how late each is.
+	at := due.Add(x.jitter.delay())
+	if !x.pauseEnd.IsZero() {
+		if time.Now().Before(x.pauseEnd) {
+			x.loss.lost(false)
+			x.s.mixEcho(x.frame, x.echoAmp) // the echo of the bot plays on, unheard
+			return nil
+		}
+		x.pauseDone <- time.Now()
+		x.pauseEnd, x.pauseDone = time.Time{}, nil
+	}
+	speaking := x.compose()
+	lost := x.loss.lost(speaking)
+	if x.s.x.stamp {
+		x.frame[0] = int16(n)
+	}
+	if speaking || !x.s.line.DTX {
+		if lost {
+			x.lost++ // Asterisk forwards nothing for a lost packet
+		} else if err := x.hold(due, at, x.frame, 0, nil); err != nil {
+			return err
+		}
+	}
+	// DTMF goes between audio frames, one digit every 100 ms. It is never
+	// lost: Asterisk gets it as RFC 2833 events, sent redundantly.
+	if len(x.digits) > 0 && n%5 == 0 {
+		if err := x.hold(due, at, nil, x.digits[0].digit, x.digits[0].done); err != nil {
+			return err
+		}
+		x.digits = x.digits[1:]
+	}
+	return nil
+}
+
+// compose fills x.frame with what the caller's phone sends: the caller's
+// speech at the line's gain, or silence, with the echo and the noise, then
+// through the line's codec. It reports whether the frame carries speech.
+func (x *sender) compose() (speaking bool) {
+	clear(x.frame)
+	if speaking = len(x.speech) > 0; speaking {
+		k := copy(x.frame, x.speech)
+		x.speech = x.speech[k:]
+		for i := range x.frame[:k] {
+			x.frame[i] = clip(float64(x.frame[i]) * x.gain)
+		}
+		if len(x.speech) == 0 {
+			x.done <- time.Now().Add(x.s.rate.Duration(k)) // the last sample's end
+			x.done = nil
+		}
+	}
+	x.s.mixEcho(x.frame, x.echoAmp)
+	if x.noiseSD > 0 {
+		for i := range x.frame {
+			x.frame[i] = clip(float64(x.frame[i]) + x.noise.NormFloat64()*x.noiseSD)
+		}
+	}
+	x.s.lineCodec(x.frame)
+	return speaking
+}
+
+// hold puts a frame (pcm, copied) or a digit, due at due, on its way
+// through the network: it arrives at at, or with the one ahead of it if
+// that one is later. When the network holds all it can (only a sender
+// that fell far behind fills it), the oldest goes out at once.
+func (x *sender) hold(due, at time.Time, pcm audio.PCM16, digit byte, done chan time.Time) error {
+	if x.held.full() {
+		f, _ := x.held.first()
+		if err := x.send(f); err != nil {
+			return err
+		}
+		x.held.pop()
+	}
+	at = x.jitter.deliver(at)
+	x.maxJitter = max(x.maxJitter, at.Sub(due))
+	x.held.push(at, pcm, digit, done)
+	return nil
+}
+
+// deliver sends what the network delivers by now, in order.
+func (x *sender) deliver(now time.Time) error {
+	for {
+		f, ok := x.held.first()
+		if !ok || f.at.After(now) {
+			return nil
+		}
+		if err := x.send(f); err != nil {
+			return err
+		}
+		x.held.pop()
+	}
+}
+
+func (x *sender) send(f *heldFrame) error {
+	if f.digit != 0 {
+		if err := x.s.client.SendDTMF(f.digit); err != nil {
+			return err
+		}
+		f.done <- time.Now()
+		return nil
+	}
+	if err := x.s.client.SendAudio(x.s.rate, f.pcm); err != nil {
+		return err
+	}
+	x.delivered++
+	return nil
+}
+
+// report adds the sender's counts to the result when sendLoop ends.
+func (x *sender) report() {
+	x.s.mu.Lock()
+	defer x.s.mu.Unlock()
+	st := &x.s.res.Line
+	st.CallerFrames, st.CallerLost, st.MaxJitter = x.delivered+x.lost, x.lost, x.maxJitter
 }
 
 // mixEcho adds the bot's voice, delayed and attenuated, to the caller's
@@ -468,7 +664,7 @@ func (s *sim) mixEcho(frame audio.PCM16, amp float64) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delay := s.rate.Samples(s.sc.Line.EchoDelay)
+	delay := s.rate.Samples(s.line.EchoDelay)
 	if !s.echoPrimed {
 		if len(s.echo) < delay+len(frame) {
 			return
@@ -485,7 +681,7 @@ func (s *sim) mixEcho(frame audio.PCM16, amp float64) {
 // lineCodec passes a frame through the line's G.711 codec, if any.
 func (s *sim) lineCodec(frame audio.PCM16) {
 	var buf [8192]byte
-	switch s.sc.Line.Codec {
+	switch s.line.Codec {
 	case "mulaw":
 		b := audio.MulawEncode(buf[:0], frame)
 		audio.MulawDecode(frame[:0], b)
@@ -499,12 +695,21 @@ func clip(v float64) int16 {
 	return int16(max(-32768, min(32767, math.Round(v))))
 }
 
-// receive reads the bot's frames: it decodes speech, measures latency and
-// pacing, and feeds the echo path.
+// receive reads the bot's frames: the network loses some of them, which
+// the caller's phone plays as silence; it decodes what the caller hears,
+// measures latency and pacing, and feeds the echo path.
 func (s *sim) receive() {
 	defer close(s.hungUp)
 	dec := speechcodec.NewDecoder(s.rate)
+	loss := newSpeechLoss(&s.line, s.seed, streamBotLoss, streamBotSpeech)
 	var pcm audio.PCM16
+	var frames, lost int
+	speaking := false // the last frame was audible
+	defer func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.res.Line.BotFrames, s.res.Line.BotLost = frames, lost
+	}()
 	for {
 		f, err := s.client.ReadFrame()
 		if err != nil {
@@ -528,6 +733,20 @@ func (s *sim) receive() {
 		case f.Kind.IsAudio():
 			pcm = audio.AppendFromS16LE(pcm[:0], f.Payload)
 			s.lineCodec(pcm)
+			frames++
+			audible := audio.Energy(pcm) > audibleEnergy
+			if audible && !speaking {
+				loss.next() // a stretch of the bot's speech begins
+			}
+			speaking = audible
+			if loss.lost(audible) {
+				lost++
+				clear(pcm) // the phone plays silence for a lost packet
+			}
+			if s.x.hear != nil {
+				s.x.hear(pcm)
+			}
+			// Pacing counts the frame all the same: the processor sent it.
 			s.onBotFrame(pcm)
 			s.flushPhrases(dec.Write(pcm))
 		}
@@ -565,7 +784,7 @@ func (s *sim) onBotFrame(pcm audio.PCM16) {
 	s.lastFrame = now
 	p.Elapsed = now.Sub(s.firstFrame)
 	p.MaxLead = max(p.MaxLead, p.Frames-1-int(p.Elapsed/audio.FrameTime))
-	if s.sc.Line.EchoDB != 0 {
+	if s.line.EchoDB != 0 {
 		s.echo = append(s.echo, pcm...)
 	}
 	var latency time.Duration
@@ -650,6 +869,9 @@ func (s *sim) summary(res *Result) {
 	s.outMu.Lock()
 	defer s.outMu.Unlock()
 	fmt.Fprintf(s.opt.Out, "%s\n  greeting after %.1f ms; %s\n  %s\n", verdict, ms(res.GreetingLatency), lat, pace)
+	if s.line.impaired() {
+		fmt.Fprintf(s.opt.Out, "  line: %s\n", res.Line)
+	}
 }
 
 // ms is d in milliseconds with microsecond precision.

@@ -49,20 +49,6 @@ type RecordCheck struct {
 	Outcome     string   `yaml:"outcome"`     // completed, operator, caller_hangup, no_input, ...
 }
 
-// Line describes the caller's telephone line.
-type Line struct {
-	Codec     string        `yaml:"codec"`      // none (default), mulaw or alaw: the caller's audio passes through it both ways
-	GainDB    float64       `yaml:"gain_db"`    // applied to the caller's voice, -20..+6
-	NoiseDBFS float64       `yaml:"noise_dbfs"` // white noise on the caller's line; 0 = none, e.g. -50
-	EchoDB    float64       `yaml:"echo_db"`    // the bot's voice comes back on the caller's line at this level; 0 = no echo, e.g. -12
-	EchoDelay time.Duration `yaml:"echo_delay"` // and this much later, e.g. 80ms
-	// DTX is silence suppression: the caller's phone sends no frames at
-	// all while the caller is not speaking (as Asterisk forwards a phone
-	// with VAD/DTX, or comfort noise it drops), only the frames that carry
-	// speech, and DTMF.
-	DTX bool `yaml:"dtx"`
-}
-
 // Step is one action of the script. Exactly one action field is set.
 type Step struct {
 	Say          string        `yaml:"say"`           // speak this text, then continue when it has been spoken
@@ -107,14 +93,7 @@ func Parse(b []byte) (*Scenario, error) {
 	if sc.Rate != int(audio.Rate8k) && sc.Rate != int(audio.Rate16k) {
 		errs = append(errs, fmt.Errorf("rate: %d is not 8000 or 16000", sc.Rate))
 	}
-	switch sc.Line.Codec {
-	case "", "none", "mulaw", "alaw":
-	default:
-		errs = append(errs, fmt.Errorf("line.codec: %q is not none, mulaw or alaw", sc.Line.Codec))
-	}
-	if sc.Line.GainDB < -20 || sc.Line.GainDB > 6 {
-		errs = append(errs, fmt.Errorf("line.gain_db: %g is outside -20..+6", sc.Line.GainDB))
-	}
+	errs = append(errs, sc.Line.check("line.")...)
 	if len(sc.Steps) == 0 {
 		errs = append(errs, errors.New("steps: the scenario has none"))
 	}

@@ -105,7 +105,7 @@ type AudioSocket struct {
 	MaxHandshakes          int            `env:"AUDIOSOCKET_MAX_HANDSHAKES" default:"64"`            // connections waiting for their UUID frame, apart from calls; past it the oldest is closed
 	MaxHandshakesPerSource int            `env:"AUDIOSOCKET_MAX_HANDSHAKES_PER_SOURCE" default:"16"` // of those, from one remote address; past it that address's oldest is closed
 	UUIDTimeout            time.Duration  `env:"AUDIOSOCKET_UUID_TIMEOUT" default:"2s"`              // deadline for the first (UUID) frame
-	DeadPeerTimeout        time.Duration  `env:"AUDIOSOCKET_DEAD_PEER_TIMEOUT" default:"60s"`        // nothing at all from Asterisk for this long ends the call; missing caller frames are silence until then
+	DeadPeerTimeout        time.Duration  `env:"AUDIOSOCKET_DEAD_PEER_TIMEOUT" default:"5m"`         // nothing at all from Asterisk for this long ends the call; missing caller frames are silence until then
 	WriteTimeout           time.Duration  `env:"AUDIOSOCKET_WRITE_TIMEOUT" default:"1s"`             // a peer that stops reading for this long ends the call
 	MaxAudioBurst          time.Duration  `env:"AUDIOSOCKET_MAX_AUDIO_BURST" default:"2s"`           // how far a call's audio may run ahead of real time (a stall's bunch); past it the call ends as too fast
 	AllowedNets            []netip.Prefix `env:"AUDIOSOCKET_ALLOWED_NETS" default:""`                // comma-separated CIDRs of the Asterisk hosts; empty allows all
@@ -121,6 +121,8 @@ type Call struct {
 	BargeIn         bool          `env:"CALL_BARGE_IN" default:"true"`          // caller speech may interrupt the bot
 	BargeInSpeech   time.Duration `env:"CALL_BARGE_IN_SPEECH" default:"200ms"`  // caller speech over the bot that interrupts it
 	EchoTail        time.Duration `env:"CALL_ECHO_TAIL" default:"300ms"`        // after the bot stops, the line may still carry its echo this long
+	EchoCancel      bool          `env:"CALL_ECHO_CANCEL" default:"true"`       // remove the bot's echo from the caller's audio before detection and recognition
+	EchoMaxDelay    time.Duration `env:"CALL_ECHO_MAX_DELAY" default:"250ms"`   // the longest echo delay of the line (beyond the playout lead) the canceller looks for
 	NoInputTimeout  time.Duration `env:"CALL_NO_INPUT_TIMEOUT" default:"8s"`    // silence after the bot's turn before a re-prompt
 	NoInputPrompts  int           `env:"CALL_NO_INPUT_REPROMPTS" default:"1"`   // re-prompts before a polite hang-up
 	MaxDuration     time.Duration `env:"CALL_MAX_DURATION" default:"10m"`       // then a polite goodbye
@@ -348,6 +350,7 @@ func (c Config) validate() error {
 	check(c.Call.MaxDuration >= 10*time.Second, "CALL_MAX_DURATION: must be at least 10s")
 	check(c.Call.MaxUtterance >= time.Second, "CALL_MAX_UTTERANCE: must be at least 1s")
 	check(c.Call.TurnTimeout >= 500*time.Millisecond, "CALL_TURN_TIMEOUT: must be at least 500ms")
+	check(c.Call.EchoMaxDelay >= 20*time.Millisecond && c.Call.EchoMaxDelay <= 1500*time.Millisecond, "CALL_ECHO_MAX_DELAY: must be between 20ms and 1.5s")
 	check(c.Call.PlayoutLead >= 1 && c.Call.PlayoutLead <= 10, "CALL_PLAYOUT_LEAD_FRAMES: must be between 1 and 10")
 	check(oneOf(c.Providers.STT, "mock", "google"), "STT_PROVIDER: %q is not one of mock, google", c.Providers.STT)
 	check(oneOf(c.Providers.TTS, "mock", "google"), "TTS_PROVIDER: %q is not one of mock, google", c.Providers.TTS)

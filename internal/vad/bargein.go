@@ -273,20 +273,44 @@ func (b *BargeIn) Process(frame audio.PCM16) bool {
 		}
 	}
 
+	return b.decide(lvl, speech, caller, Diagnostics{Level: lvl, Floor: floor, Echo: echo, ERL: -envGain, Delay: delay})
+}
+
+// decide counts a frame judged caller speech or not and fires once enough
+// of the window is; d is the frame's diagnostics so far.
+func (b *BargeIn) decide(lvl float64, speech, caller bool, d Diagnostics) bool {
 	b.history <<= 1
 	if caller {
 		b.history |= 1
 	}
 	b.run = bits.OnesCount64(b.history & b.window)
-	b.lastDiag = Diagnostics{
-		Level: lvl, Floor: floor, Echo: echo, ERL: -envGain, Delay: delay,
-		Speech: speech, Caller: caller, CallerRun: b.run,
-	}
+	d.Speech, d.Caller, d.CallerRun = speech, caller, b.run
+	b.lastDiag = d
 	if b.run >= b.minFrames && !b.fired {
 		b.fired = true
 		return true
 	}
 	return false
+}
+
+// ProcessCancelled is Process for a frame an echo canceller has cleaned,
+// when the canceller can say how much echo the frame may still hold
+// (residual, a mean square; 0 when nothing it sent can echo). The frame is
+// caller speech when it passes the noise gate and is EchoMargin above that
+// residual: the canceller knows the echo path sample by sample, so it tells
+// a quiet caller from the echo of a loud bot where levels alone cannot.
+// Such frames teach the level-based estimate nothing (they hold no echo to
+// measure); Process takes over again whenever the canceller cannot say.
+func (b *BargeIn) ProcessCancelled(frame audio.PCM16, residual float64) bool {
+	lvl := Level(audio.Energy(frame))
+	speech := b.gate.judge(lvl, b.run > 0)
+	echo := SilenceLevel
+	if residual > 0 {
+		echo = Level(residual) + b.cfg.EchoMargin
+	}
+	return b.decide(lvl, speech, speech && lvl >= echo, Diagnostics{
+		Level: lvl, Floor: b.gate.floor.level(), Echo: echo, ERL: -min(b.envelope(), 0), Delay: -1,
+	})
 }
 
 // envelope is the echo level relative to the reference that the envelope

@@ -2,6 +2,7 @@ package vad
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -278,3 +279,55 @@ func cached(name string, seed uint64, gen func() []float64) []float64 {
 	x, _ := signals.LoadOrStore(key, gen())
 	return x.([]float64)
 }
+
+// TestBargeInAfterCanceller: with an echo canceller in front that knows the
+// echo it left, the caller is judged against that residual, not against
+// levels: a caller 10 dB below the bot, whom the level test takes for echo
+// on a line it has measured at 12 dB, fires; a residual as loud as the
+// caller does not; with nothing sent, the gate alone decides.
+func TestBargeInAfterCanceller(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	n := 150 * frameLen
+	bot := speech(rng, -20, n)
+	caller := tone(300, -30, 60*frameLen) // about -20 dBFS on the line
+	tests := []struct {
+		name      string
+		residual  float64 // dBFS; SilenceLevel for 0
+		wantFired bool
+	}{
+		{"echo cancelled to -60 dBFS", -60, true},
+		{"nothing sent", SilenceLevel, true},
+		{"residual as loud as the caller", -20, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The line has the caller alone: the canceller removed the echo.
+			c := newCall(rng, bot, leg{noise: -60, caller: caller, callerAt: 80 * frameLen})
+			b := NewBargeIn(BargeInConfig{})
+			sent := make(audio.PCM16, frameLen)
+			var residual float64
+			if tt.residual > SilenceLevel {
+				residual = energyOf(tt.residual)
+			}
+			fired := false
+			for k := 0; (k+1)*frameLen <= n; k++ {
+				copy(sent, c.bot[k*frameLen:])
+				b.Sent(audio.Energy(sent))
+				fired = b.ProcessCancelled(c.line[k*frameLen:(k+1)*frameLen], residual) || fired
+			}
+			if fired != tt.wantFired {
+				t.Errorf("fired %v, want %v (last %+v)", fired, tt.wantFired, b.Diagnostics())
+			}
+		})
+	}
+	// The same caller and bot with the echo still on the line, judged by
+	// levels alone on a line measured at 12 dB: the caller is taken for
+	// echo. (What the canceller makes possible.)
+	c := newCall(rng, bot, leg{echo: -12, noise: -60, caller: caller, callerAt: 80 * frameLen})
+	if o := play(NewBargeIn(BargeInConfig{}), c, false); len(o.fired) != 0 {
+		t.Errorf("levels alone fired at %v on a caller below the echo", o.fired)
+	}
+}
+
+// energyOf is the mean square of a level in dBFS.
+func energyOf(dbfs float64) float64 { return math.Pow(10, dbfs/10) * fullScale }
