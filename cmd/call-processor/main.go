@@ -434,7 +434,7 @@ func providers(ctx context.Context, cfg config.Config, reg *tools.Registry, lim 
 	if t == nil || s == nil || r == nil {
 		return nil, nil, nil, nil, fmt.Errorf("providers: unknown choice in %+v", cfg.Providers)
 	}
-	return t, s, r, close, nil
+	return t, tts.Pronounce(s, tts.RussianLexicon()), r, close, nil // every reply, the rule engine's and the model's, read with the shop's lexicon
 }
 
 // socketObserver counts AudioSocket connections and protocol errors.

@@ -40,55 +40,10 @@ var scales = [...]scale{
 // read out: Words(205) = "двести пять", Words(100001) = "сто тысяч один",
 // Words(1000) = "тысяча", Words(2000) = "две тысячи",
 // Words(21000) = "двадцать одна тысяча", Words(0) = "ноль". Negative numbers start
-// with "минус". Every int is accepted.
+// with "минус". Every int is accepted. Cardinal gives the other genders
+// and cases.
 func Words(n int) string {
-	if n == 0 {
-		return unitWords[0]
-	}
-	var w []string
-	u := abs(n)
-	if n < 0 {
-		w = append(w, "минус")
-	}
-	leading := true
-	for _, s := range scales {
-		if k := u / s.value; k > 0 {
-			// A leading one is not said: "тысяча", "миллион"; but
-			// "двадцать одна тысяча", "миллион одна тысяча".
-			if k > 1 || !leading {
-				w = appendTriad(w, k, s.feminine)
-			}
-			leading = false
-			w = append(w, pluralU(k, s.one, s.few, s.many))
-			u %= s.value
-		}
-	}
-	if u > 0 {
-		w = appendTriad(w, u, false)
-	}
-	return strings.Join(w, " ")
-}
-
-// appendTriad appends the words of 1 <= n <= 999.
-func appendTriad(w []string, n uint64, feminine bool) []string {
-	if h := n / 100; h > 0 {
-		w = append(w, hundredWords[h])
-	}
-	n %= 100
-	if n >= 20 {
-		w = append(w, tenWords[n/10])
-		n %= 10
-	}
-	switch {
-	case n == 0:
-	case feminine && n == 1:
-		w = append(w, "одна")
-	case feminine && n == 2:
-		w = append(w, "две")
-	default:
-		w = append(w, unitWords[n])
-	}
-	return w
+	return Cardinal(n, Masculine, Nominative)
 }
 
 // abs is |n| as uint64, exact for math.MinInt too.

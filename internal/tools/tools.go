@@ -29,6 +29,9 @@ type Tool struct {
 	// a Result even with an error when it has something to say about it
 	// (an unavailable store becomes an apology and an offer of an operator).
 	Run func(ctx context.Context, args json.RawMessage) (Result, error)
+	// Activity is what the caller waits for while the tool runs, for the
+	// call's filler phrase; empty is dialog.ActivityLookup.
+	Activity dialog.Activity
 }
 
 // Result is what a tool found, for the ear and for the model.
@@ -88,6 +91,19 @@ func NewRegistry(tools ...Tool) (*Registry, error) {
 
 // Tools lists the tools in registration order.
 func (r *Registry) Tools() []Tool { return r.tools }
+
+// Activity is what the caller waits for while the tool name runs
+// (Tool.Activity); dialog.ActivityLookup for a tool that names none or is
+// not registered.
+func (r *Registry) Activity(name string) dialog.Activity {
+	if r == nil {
+		return dialog.ActivityLookup
+	}
+	if i, ok := r.byName[name]; ok && r.tools[i].Activity != "" {
+		return r.tools[i].Activity
+	}
+	return dialog.ActivityLookup
+}
 
 // Call validates args against the tool's schema and runs it. Invalid
 // arguments never reach the tool: the error wraps ErrInvalidArgs and says

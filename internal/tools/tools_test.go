@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+
+	"github.com/tirevoice/assistant/internal/dialog"
 )
 
 func TestRegistryValidatesArguments(t *testing.T) {
@@ -56,5 +58,24 @@ func TestDuplicateToolRefused(t *testing.T) {
 	tool := Tool{Name: "x", Schema: json.RawMessage(`{"type":"object"}`), Run: func(context.Context, json.RawMessage) (Result, error) { return Result{}, nil }}
 	if _, err := NewRegistry(tool, tool); err == nil {
 		t.Fatal("duplicate tool accepted")
+	}
+}
+
+// TestActivity: a tool's activity is what it declares, else a lookup.
+func TestActivity(t *testing.T) {
+	run := func(context.Context, json.RawMessage) (Result, error) { return Result{}, nil }
+	r, err := NewRegistry(
+		Tool{Name: "search_tires", Schema: json.RawMessage(`{"type":"object"}`), Run: run, Activity: dialog.ActivityTires},
+		Tool{Name: "search_kb", Schema: json.RawMessage(`{"type":"object"}`), Run: run},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]dialog.Activity{
+		"search_tires": dialog.ActivityTires, "search_kb": dialog.ActivityLookup, "nope": dialog.ActivityLookup,
+	} {
+		if got := r.Activity(name); got != want {
+			t.Errorf("Activity(%q) = %q, want %q", name, got, want)
+		}
 	}
 }

@@ -32,30 +32,28 @@ import (
 //go:embed prompt_ru.txt
 var systemPrompt string
 
-// DefaultModel is the model when Config.Model is empty.
-const DefaultModel = anthropic.ModelClaudeSonnet5_5
-
-// Defaults of Config.
-const (
-	DefaultMaxTokens     = 300
-	DefaultTurnTimeout   = 8 * time.Second
-	DefaultMaxToolRounds = 4
-	DefaultRetryBackoff  = 250 * time.Millisecond
-)
+// DefaultRetryBackoff is the wait before the retry of a failed request
+// when Config.RetryBackoff is zero. It is the one default here: every
+// setting an operator may change (CLAUDE_*) takes its default from the
+// config package alone, and Config requires it.
+const DefaultRetryBackoff = 250 * time.Millisecond
 
 // maxClause is the longest piece (in runes) handed to speech synthesis
 // before a long sentence is cut at a comma or a dash.
 const maxClause = 120
 
-// Config configures the Responder. Zero values take the defaults.
+// Config configures the Responder. The settings the configuration holds
+// (CLAUDE_MODEL, CLAUDE_MAX_TOKENS, CLAUDE_TURN_TIMEOUT,
+// CLAUDE_MAX_TOOL_ROUNDS) have their defaults there, in package config,
+// and nowhere else: here they are required.
 type Config struct {
 	APIKey        string        // Anthropic API key; required; never logged
-	Model         string        // model id; default DefaultModel
-	MaxTokens     int           // output tokens per model request; default 300 (phone replies are short)
-	TurnTimeout   time.Duration // the model part of a turn: every request and tool call; default 8s
-	BaseURL       string        // API base URL; default the SDK's (https://api.anthropic.com/)
-	MaxToolRounds int           // tool rounds per turn before the model must answer in words; default 4
-	RetryBackoff  time.Duration // wait before the one retry of a failed request; default 250ms
+	Model         string        // model id; required (CLAUDE_MODEL)
+	MaxTokens     int           // output tokens per model request; required, at least 1 (CLAUDE_MAX_TOKENS)
+	TurnTimeout   time.Duration // the model part of a turn: every request and tool call; required (CLAUDE_TURN_TIMEOUT)
+	BaseURL       string        // API base URL; "" for the SDK's (https://api.anthropic.com/)
+	MaxToolRounds int           // tool rounds per turn before the model must answer in words; 0 for none (CLAUDE_MAX_TOOL_ROUNDS)
+	RetryBackoff  time.Duration // wait before the one retry of a failed request; 0 for DefaultRetryBackoff
 }
 
 // LogValue keeps the API key out of logs.
@@ -75,18 +73,6 @@ func (c Config) LogValue() slog.Value {
 func (c Config) String() string { return c.LogValue().String() }
 
 func (c Config) withDefaults() Config {
-	if c.Model == "" {
-		c.Model = DefaultModel
-	}
-	if c.MaxTokens == 0 {
-		c.MaxTokens = DefaultMaxTokens
-	}
-	if c.TurnTimeout == 0 {
-		c.TurnTimeout = DefaultTurnTimeout
-	}
-	if c.MaxToolRounds == 0 {
-		c.MaxToolRounds = DefaultMaxToolRounds
-	}
 	if c.RetryBackoff == 0 {
 		c.RetryBackoff = DefaultRetryBackoff
 	}
@@ -98,11 +84,17 @@ func (c Config) validate() error {
 	if c.APIKey == "" {
 		errs = append(errs, errors.New("claude: no API key"))
 	}
+	if c.Model == "" {
+		errs = append(errs, errors.New("claude: no model"))
+	}
 	if c.MaxTokens < 1 {
 		errs = append(errs, fmt.Errorf("claude: max tokens %d, want at least 1", c.MaxTokens))
 	}
-	if c.TurnTimeout < 0 || c.RetryBackoff < 0 {
-		errs = append(errs, errors.New("claude: negative duration"))
+	if c.TurnTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("claude: turn timeout %v, want a positive duration", c.TurnTimeout))
+	}
+	if c.RetryBackoff < 0 {
+		errs = append(errs, errors.New("claude: negative retry backoff"))
 	}
 	if c.MaxToolRounds < 0 {
 		errs = append(errs, fmt.Errorf("claude: max tool rounds %d, want at least 0", c.MaxToolRounds))

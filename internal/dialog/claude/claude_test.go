@@ -115,7 +115,7 @@ func TestTextReplyIsSpokenSentenceBySentence(t *testing.T) {
 		t.Fatalf("%d requests, want 1", len(reqs))
 	}
 	body := reqs[0].body
-	if body["model"] != DefaultModel || body["max_tokens"] != float64(DefaultMaxTokens) || body["stream"] != true {
+	if d := configured(t); body["model"] != d.Model || body["max_tokens"] != float64(d.MaxTokens) || body["stream"] != true {
 		t.Errorf("model %v, max_tokens %v, stream %v", body["model"], body["max_tokens"], body["stream"])
 	}
 	if _, ok := body["tool_choice"]; ok {
@@ -557,16 +557,27 @@ func TestUnintelligibleCallerIsMarked(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	fb := &fallback{}
+	d := configured(t)
+	ok := Config{APIKey: testKey, Model: d.Model, MaxTokens: d.MaxTokens, TurnTimeout: d.TurnTimeout, MaxToolRounds: d.MaxToolRounds}
+	with := func(f func(*Config)) Config {
+		c := ok
+		f(&c)
+		return c
+	}
 	tests := []struct {
 		name    string
 		cfg     Config
 		fb      dialog.Responder
 		wantErr string
 	}{
-		{"no key", Config{}, fb, "no API key"},
-		{"no fallback", Config{APIKey: testKey}, nil, "no fallback"},
-		{"negative rounds", Config{APIKey: testKey, MaxToolRounds: -1}, fb, "max tool rounds"},
-		{"defaults", Config{APIKey: testKey}, fb, ""},
+		{"no key", with(func(c *Config) { c.APIKey = "" }), fb, "no API key"},
+		{"no fallback", ok, nil, "no fallback"},
+		{"negative rounds", with(func(c *Config) { c.MaxToolRounds = -1 }), fb, "max tool rounds"},
+		// The configuration holds the defaults; a zero here is a caller's mistake.
+		{"no model", with(func(c *Config) { c.Model = "" }), fb, "no model"},
+		{"no max tokens", with(func(c *Config) { c.MaxTokens = 0 }), fb, "max tokens"},
+		{"no turn timeout", with(func(c *Config) { c.TurnTimeout = 0 }), fb, "turn timeout"},
+		{"the configuration's settings", ok, fb, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -581,13 +592,32 @@ func TestNew(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer r.Close()
-			if r.Name() != "claude" || r.cfg.Model != DefaultModel || r.cfg.MaxTokens != 300 ||
-				r.cfg.TurnTimeout != 8*time.Second || r.cfg.MaxToolRounds != 4 {
-				t.Errorf("defaults: %+v", r.cfg)
+			if r.Name() != "claude" || r.cfg.Model != d.Model || r.cfg.MaxTokens != d.MaxTokens ||
+				r.cfg.TurnTimeout != d.TurnTimeout || r.cfg.MaxToolRounds != d.MaxToolRounds || r.cfg.RetryBackoff != DefaultRetryBackoff {
+				t.Errorf("settings: %+v", r.cfg)
 			}
 			if s := fmt.Sprint(r.cfg); strings.Contains(s, testKey) {
 				t.Errorf("Config prints its key: %s", s)
 			}
 		})
+	}
+}
+
+// TestBusyAndQuestion: while nothing is said yet, the turn tells the call
+// that the model is writing (for a filler); the question the reply ends
+// with is the outcome's, for the re-prompt.
+func TestBusyAndQuestion(t *testing.T) {
+	h := newHarness(t, []response{stream("text_reply.sse")})
+	rec := releasing(h)
+	var busy []dialog.Activity
+	out, err := h.conv.Respond(t.Context(), dialog.Request{Turn: 1, Text: "Есть зимние 205/55 R16?", Busy: func(a dialog.Activity) { busy = append(busy, a) }}, rec.say)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(busy, []dialog.Activity{dialog.ActivityThinking}) {
+		t.Errorf("busy %q, want thinking once", busy)
+	}
+	if out.Question != "Назвать цены?" || out.Keypad {
+		t.Errorf("question %q, keypad %v", out.Question, out.Keypad)
 	}
 }

@@ -144,7 +144,18 @@ func (t *turn) run(ctx context.Context, text string) (dialog.Outcome, error) {
 		t.log.Warn("model said nothing; the rule engine answers the turn")
 		return t.fallback(ctx)
 	}
-	return dialog.Outcome{Action: dialog.Continue}, nil
+	out := dialog.Outcome{Action: dialog.Continue}
+	if n := len(t.said); n > 0 && strings.HasSuffix(strings.TrimSpace(t.said[n-1]), "?") {
+		out.Question = strings.TrimSpace(t.said[n-1]) // for the re-prompt
+	}
+	return out, nil
+}
+
+// busy tells the call what the turn is waiting for (dialog.Request.Busy).
+func (t *turn) busy(a dialog.Activity) {
+	if t.req.Busy != nil {
+		t.req.Busy(a)
+	}
 }
 
 // failed handles an error of the model part of the turn.
@@ -191,7 +202,11 @@ func (t *turn) finishAction(ctx context.Context) (dialog.Outcome, error) {
 // fallback lets the rule engine answer the turn, and keeps what it says in
 // the model's history so that the model knows it on the next turn.
 func (t *turn) fallback(ctx context.Context) (dialog.Outcome, error) {
-	return t.c.fallback.Respond(ctx, t.req, func(sctx context.Context, piece string) error {
+	req := t.req
+	if t.spoke {
+		req.Busy = nil // the caller is no longer waiting in silence
+	}
+	return t.c.fallback.Respond(ctx, req, func(sctx context.Context, piece string) error {
 		return t.speak(sctx, piece)
 	})
 }
@@ -214,6 +229,9 @@ func (t *turn) request(ctx context.Context, final bool) (reply, error) {
 	for {
 		if err := r.lim.Allow(ctx); err != nil {
 			return reply{}, err
+		}
+		if !t.spoke {
+			t.busy(dialog.ActivityThinking)
 		}
 		start := time.Now()
 		rep, err := t.stream(ctx, params)
@@ -266,6 +284,9 @@ type toolOutput struct {
 
 // callTool runs one tool call and phrases its result for the model.
 func (t *turn) callTool(ctx context.Context, u toolUse) (content string, isError bool) {
+	if !t.spoke && t.c.r.reg != nil {
+		t.busy(t.c.r.reg.Activity(u.name))
+	}
 	res, err := t.c.r.call(ctx, u.name, u.input)
 	if err != nil && (errors.Is(err, tools.ErrInvalidArgs) || errors.Is(err, tools.ErrUnknownTool)) {
 		// The validator quotes the value it refused, which may be a

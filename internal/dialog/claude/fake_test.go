@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tirevoice/assistant/internal/config"
 	"github.com/tirevoice/assistant/internal/dialog"
 	"github.com/tirevoice/assistant/internal/limits"
 	"github.com/tirevoice/assistant/internal/logging"
@@ -329,6 +330,17 @@ func withCaller(number string) harnessOption {
 
 const testKey = "test-key"
 
+// configured is the configuration's Claude settings with no variable set:
+// the package config holds their defaults, the one place they are.
+func configured(t testing.TB) config.Claude {
+	t.Helper()
+	c, err := config.Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Claude
+}
+
 func newHarness(t *testing.T, script []response, opts ...harnessOption) *harness {
 	t.Helper()
 	h := &harness{
@@ -340,10 +352,15 @@ func newHarness(t *testing.T, script []response, opts ...harnessOption) *harness
 		caller: "+79161234567",
 	}
 	h.reg = h.tools.reg
+	d := configured(t)
 	cfg := Config{
-		APIKey:       testKey,
-		BaseURL:      h.api.srv.URL,
-		RetryBackoff: time.Millisecond,
+		APIKey:        testKey,
+		Model:         d.Model,
+		MaxTokens:     d.MaxTokens,
+		TurnTimeout:   d.TurnTimeout,
+		MaxToolRounds: d.MaxToolRounds,
+		BaseURL:       h.api.srv.URL,
+		RetryBackoff:  time.Millisecond,
 	}
 	for _, o := range opts {
 		o(&cfg, h)

@@ -261,6 +261,8 @@ func FuzzStream(f *testing.F) {
 	defer api.Close()
 	resp, err := claude.New(claude.Config{
 		APIKey:        "fuzz-key",
+		Model:         "claude-fuzz",
+		MaxTokens:     300,
 		BaseURL:       api.URL,
 		TurnTimeout:   10 * time.Second,
 		MaxToolRounds: fuzzToolRounds,

@@ -122,7 +122,7 @@ func toolResults(t *testing.T, body map[string]any) []string {
 
 // strangersData matches anything of Иван Петров (+79161234567, seven
 // orders, 100001 among them) in text.
-var strangersData = regexp.MustCompile(`Иван|Петров|Строителей|916|4567|45 67|рубл|сумм|На ваш номер|\d заказ|доставлен|отменён|передан|готов к выдаче`)
+var strangersData = regexp.MustCompile(`Иван|Петров|Строителей|916|4567|45 67|рубл|сумм|[Нн]а ваш номер|\d заказ|доставлен|отменён|передан|готов к выдаче|принят|оплачен`)
 
 // personalFields matches what the model may never be handed.
 var personalFields = regexp.MustCompile(`"name"|"phone"|"address"|Иван|Петров|Строителей|\+79|9161234567`)
@@ -199,7 +199,7 @@ func TestModelGetsTheCallersOwnOrdersTrimmed(t *testing.T) {
 	if _, err := h.conv.Respond(t.Context(), dialog.Request{Turn: 1, Text: "Что с моими заказами?"}, rec.say); err != nil {
 		t.Fatal(err)
 	}
-	if said := strings.Join(rec.said(), " "); !strings.Contains(said, "На ваш номер 7 заказов") {
+	if said := strings.Join(rec.said(), " "); !strings.Contains(said, "Всего на ваш номер 7 заказов") {
 		t.Errorf("said %q", said)
 	}
 	results := toolResults(t, h.api.recorded()[1].body)

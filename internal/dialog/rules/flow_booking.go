@@ -4,35 +4,39 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/tirevoice/assistant/internal/dialog"
 	"github.com/tirevoice/assistant/internal/russian"
 	"github.com/tirevoice/assistant/internal/store"
+	"github.com/tirevoice/assistant/internal/tools"
 	"github.com/tirevoice/assistant/internal/tools/shop"
 )
 
-// maxOffered is how many stations or times the bot reads out.
+// maxOffered is how many stations or times the bot reads out, and how
+// many stations of a city it looks at for the nearest free time.
 const maxOffered = 3
 
 // station is a fitting station as find_stations reports it.
-type station struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
-	Address string `json:"address"`
-}
+type station = store.Station
 
-// bookingSlots is a fitting booking being put together.
+// bookingSlots is a fitting booking being put together. The day the
+// caller asked for stays with the booking to its end, whatever else
+// changes (the city, the station, the time).
 type bookingSlots struct {
 	city     string    // as find_stations takes it
 	stations []station // find_stations' answer for city; nil before it
 	station  *station
+	named    bool      // the caller chose the station (or it is the city's only one): it need not be said
+	hint     utterance // what the caller said before the stations were known, to find a station they named
 	date     time.Time // midnight, local; zero until said
 	slots    []clock   // free times at station on date; nil before free_slots
 	want     *clock    // the time the caller asked for, not yet checked
 	offered  []clock   // the times read out
 	time     *clock    // the free time the caller chose
+	told     bool      // the day and the station were said back
 }
 
 // bookingEntities reports whether u says anything a booking takes.
@@ -43,23 +47,35 @@ func (c *conversation) bookingEntities(u utterance) bool {
 	return hasCity || hasDate || hasClock
 }
 
-// booking takes what u says about a booking (city, date, time) and goes
-// on with the booking.
+// booking takes what u says about a booking (city, station, date, time)
+// and goes on with the booking.
 func (c *conversation) booking(t *turn, u utterance) dialog.Outcome {
 	c.task = taskBooking
 	c.takeBooking(u, false)
 	return c.advanceBooking(t)
 }
 
-// takeBooking merges the city, date and time in u into the booking. A new
-// city forgets the stations, a new date the free times.
+// takeBooking merges the city, station, date and time in u into the
+// booking. A new city forgets the stations, a new station or date the free
+// times; the date and the wanted time stay across a new city.
 func (c *conversation) takeBooking(u utterance, looseCity bool) {
 	b := &c.book
-	if ct, ok := parseCity(u, looseCity); ok && ct.name != b.city {
-		*b = bookingSlots{city: ct.name, date: b.date, want: b.want}
+	if ct, ok := parseCity(u, looseCity); ok {
+		c.city = ct.name
+		if ct.name != b.city {
+			*b = bookingSlots{city: ct.name, date: b.date, want: b.want}
+		}
+	}
+	if b.stations == nil {
+		b.hint = u
+	} else if i := stationByName(u, b.stations); i >= 0 && (b.station == nil || b.station.ID != b.stations[i].ID) {
+		b.station, b.named, b.slots, b.time, b.offered, b.told = &b.stations[i], true, nil, nil, nil, false
 	}
 	if d, ok := parseDate(u, c.r.now()); ok && !d.Equal(b.date) {
-		b.date, b.slots, b.time, b.offered = d, nil, nil, nil
+		b.date, b.slots, b.time, b.offered, b.told = d, nil, nil, nil, false
+		if !b.named {
+			b.station = nil // the nearest free time of the new day may be elsewhere
+		}
 	}
 	if cl, ok := parseClock(u, false); ok {
 		b.want, b.time = &cl, nil
@@ -76,28 +92,21 @@ func (c *conversation) answerBooking(t *turn, u utterance, p pending) (dialog.Ou
 			c.takeBooking(u, true)
 			return c.advanceBooking(t), true
 		}
-	case askStation:
-		if _, ok := parseCity(u, false); ok {
-			break // another city: route takes it
+	case askDate, askTime:
+		if _, ok := parseCity(u, false); ok || hoursQuestion(u) {
+			break // another city, or a question of the hours: route takes it
 		}
-		if i := chooseStation(u, b.stations); i >= 0 {
-			b.station = &b.stations[i]
+		_, hasDate := parseDate(u, c.r.now())
+		if hasDate || stationByName(u, b.stations) >= 0 {
 			c.takeBooking(u, false)
 			return c.advanceBooking(t), true
 		}
-	case askDate:
-		if _, ok := parseDate(u, c.r.now()); ok {
-			c.takeBooking(u, false)
-			return c.advanceBooking(t), true
-		}
-		if cl, ok := parseClock(u, false); ok {
-			b.want = &cl
-			return c.ask(t, askDate, askDateText), true
-		}
-	case askTime:
-		if _, ok := parseDate(u, c.r.now()); ok {
-			c.takeBooking(u, false)
-			return c.advanceBooking(t), true
+		if p == askDate {
+			if cl, ok := parseClock(u, false); ok {
+				b.want = &cl
+				return c.ask(t, askDate, askDateText), true
+			}
+			break
 		}
 		if cl, ok := parseClock(u, true); ok {
 			b.want, b.time = &cl, nil
@@ -135,26 +144,27 @@ func (c *conversation) answerBooking(t *turn, u utterance, p pending) (dialog.Ou
 			return c.advanceBooking(t), true
 		case isNo(u):
 			c.phone, c.phoneConfirmed = "", false
-			return c.ask(t, askPhone, sayOK, askPhoneText), true
+			return c.ask(t, askPhone, sayOK, c.phoneQuestion()), true
 		}
 	}
 	return dialog.Outcome{}, false
 }
 
-// advanceBooking asks for the next missing piece (city, station, date,
-// time, name, phone), fetching stations and free times on the way, and
-// books when nothing is missing.
+// advanceBooking asks for the next missing piece (city, day, time, name,
+// phone), fetching stations and free times on the way, and books when
+// nothing is missing. The station is the one the caller named, or the
+// city's only one, or the one with the nearest free time on the day.
 func (c *conversation) advanceBooking(t *turn) dialog.Outcome {
 	b := &c.book
 	switch {
 	case b.station == nil && b.city == "":
-		return c.ask(t, askCity, askCityText)
+		return c.ask(t, askCity, c.bookingLead()+askCityText)
 	case b.station == nil && b.stations == nil:
 		return c.findStations(t)
-	case b.station == nil:
-		return c.ask(t, askStation, askStationText)
 	case b.date.IsZero():
-		return c.ask(t, askDate, askDateText)
+		return c.ask(t, askDate, "Хорошо, запишу на шиномонтаж "+russian.InCity(b.city)+".", askDateText)
+	case b.station == nil:
+		return c.nearestStation(t)
 	case b.slots == nil:
 		return c.freeSlots(t)
 	case b.time == nil && b.want != nil:
@@ -165,48 +175,145 @@ func (c *conversation) advanceBooking(t *turn) dialog.Outcome {
 			return c.advanceBooking(t)
 		}
 		b.offered = nearest(b.slots, want, maxOffered)
-		return c.ask(t, askTime, fmt.Sprintf("В %s свободного времени нет.", speakClock(want)),
-			"Ближайшее свободное время: "+speakClocks(b.offered)+".", askTimeText)
+		return c.ask(t, askTime, c.dayLead(),
+			fmt.Sprintf("В %s занято, ближайшее свободное время — в %s.", speakClock(want), speakClocks(b.offered)), askTimeText)
 	case b.time == nil:
 		b.offered = b.slots[:min(len(b.slots), maxOffered)]
-		return c.ask(t, askTime, capitalize(russian.SpokenDate(b.date, c.r.now()))+" свободно в "+speakClocks(b.offered)+".", askTimeText)
+		return c.ask(t, askTime, c.dayLead(), "Свободно в "+speakClocks(b.offered)+".", askTimeText)
 	case c.name == "":
-		return c.ask(t, askName, askNameText)
+		return c.ask(t, askName, c.summary(), c.nameQuestion())
 	case c.phone == "" && t.caller.Phone() == "":
-		return c.ask(t, askPhone, askPhoneText)
+		return c.ask(t, askPhone, c.phoneQuestion())
 	}
 	return c.bookSlot(t)
 }
 
-// findStations runs find_stations for the city and reads them; one station
-// is taken without asking.
+// bookingLead says that a booking is under way, and for which day when
+// the caller said it: "Хорошо, запишу на шиномонтаж на завтра, третье
+// декабря. ".
+func (c *conversation) bookingLead() string {
+	if c.book.date.IsZero() {
+		return "Хорошо, запишу на шиномонтаж. "
+	}
+	return "Хорошо, запишу на шиномонтаж " + russian.OnDate(c.book.date, c.r.now()) + ". "
+}
+
+// dayLead says back the day of the booking and, when the caller did not
+// choose it, the station, once per day and station: "Записываю на
+// завтра, третье декабря, на станцию улица Станционная, 38." Later turns
+// of the same booking say nothing.
+func (c *conversation) dayLead() string {
+	b := &c.book
+	if b.told {
+		return ""
+	}
+	b.told = true
+	s := "Записываю " + russian.OnDate(b.date, c.r.now())
+	if !b.named {
+		s += ", на станцию " + stationLabel(*b.station)
+	}
+	return s + "."
+}
+
+// summary reads the booking back before it is made: day, time, station.
+func (c *conversation) summary() string {
+	b := &c.book
+	return fmt.Sprintf("Записываю %s в %s, станция %s.", withComma(russian.OnDate(b.date, c.r.now())), speakClock(*b.time), stationLabel(*b.station))
+}
+
+// nameQuestion and phoneQuestion ask for what the booking needs.
+func (c *conversation) nameQuestion() string { return askNameText }
+
+func (c *conversation) phoneQuestion() string {
+	if c.keypad {
+		return askPhoneKeypadText
+	}
+	return askPhoneText
+}
+
+// findStations runs find_stations for the city. No station there asks
+// for another city; the city's only one is taken; of several, the one
+// the caller named, if any; otherwise the day's free times choose.
 func (c *conversation) findStations(t *turn) dialog.Outcome {
 	b := &c.book
 	res, err := c.call(t, "find_stations", map[string]any{"city": clip(b.city, 60)})
 	if err != nil {
 		return c.failed(t, res)
 	}
-	var data struct {
+	ok := decodeStations(res.Data)
+	switch len(ok) {
+	case 0:
+		t.speak(res.Say)
+		b.city = ""
+		return c.ask(t, askCity, askCityText)
+	case 1:
+		b.stations, b.station, b.named = ok, &ok[0], false
+		return c.advanceBooking(t)
+	}
+	b.stations = ok
+	if i := stationByName(b.hint, ok); i >= 0 {
+		b.station, b.named = &b.stations[i], true
+	}
+	return c.advanceBooking(t)
+}
+
+// decodeStations reads find_stations' Data, keeping the stations whose ids
+// the tools accept.
+func decodeStations(data any) []station {
+	var d struct {
 		Stations []station `json:"stations"`
 	}
-	decode(res.Data, &data)
+	decode(data, &d)
 	var ok []station
-	for _, s := range data.Stations {
+	for _, s := range d.Stations {
 		if validStationID(s.ID) {
 			ok = append(ok, s)
 		}
 	}
-	t.speak(res.Say)
-	switch len(ok) {
-	case 0:
-		b.city = ""
-		return c.ask(t, askCity, askCityText)
-	case 1:
-		b.stations, b.station = ok, &ok[0]
-		return c.advanceBooking(t)
+	return ok
+}
+
+// nearestStation looks at the free times of the day at the city's
+// stations (the first maxOffered) and takes the one with the time the
+// caller asked for, or else the nearest free time. A day with no free
+// time anywhere asks for another day.
+func (c *conversation) nearestStation(t *turn) dialog.Outcome {
+	b := &c.book
+	best, bestSlots := -1, []clock(nil)
+	var failure *tools.Result // the last failed answer, when none succeeded
+	answered := false
+	for i := range b.stations[:min(len(b.stations), maxOffered)] {
+		res, err := c.call(t, "free_slots", map[string]any{"station_id": b.stations[i].ID, "date": b.date.Format(time.DateOnly)})
+		if err != nil {
+			if t.err != nil {
+				return dialog.Outcome{Action: dialog.Continue}
+			}
+			failure = &res
+			continue // another station may answer
+		}
+		answered = true
+		slots, closed := decodeSlots(res.Data)
+		if closed || len(slots) == 0 {
+			continue
+		}
+		if b.want != nil && slices.Contains(slots, *b.want) {
+			best, bestSlots = i, slots
+			break
+		}
+		if best < 0 || slots[0].minutes() < bestSlots[0].minutes() {
+			best, bestSlots = i, slots
+		}
 	}
-	b.stations = ok
-	return c.ask(t, askStation, askStationText)
+	if !answered && failure != nil {
+		return c.failed(t, *failure)
+	}
+	if best < 0 {
+		when := russian.Capitalize(russian.OnDate(b.date, c.r.now()))
+		b.date = time.Time{}
+		return c.ask(t, askDate, when+" "+russian.InCity(b.city)+" свободного времени нет.", askOtherDateText)
+	}
+	b.station, b.named, b.slots = &b.stations[best], false, bestSlots
+	return c.advanceBooking(t)
 }
 
 // freeSlots runs free_slots for the station and date. A closed or full day
@@ -220,7 +327,7 @@ func (c *conversation) freeSlots(t *turn) dialog.Outcome {
 	slots, closed := decodeSlots(res.Data)
 	if closed || len(slots) == 0 {
 		t.speak(res.Say)
-		b.date, b.slots = time.Time{}, nil
+		b.date, b.slots, b.told = time.Time{}, nil, false
 		return c.ask(t, askDate, askOtherDateText)
 	}
 	b.slots = slots
@@ -283,6 +390,7 @@ func (c *conversation) bookSlot(t *turn) dialog.Outcome {
 	case t.err != nil:
 		return dialog.Outcome{Action: dialog.Continue}
 	case errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrInvalid):
+		c.letDown = true
 		taken := *b.time
 		if res.Say != "" {
 			t.speak(res.Say)
@@ -304,12 +412,12 @@ func (c *conversation) offerOthers(t *turn, taken clock) dialog.Outcome {
 	slots, _ := decodeSlots(res.Data)
 	slots = slices.DeleteFunc(slots, func(s clock) bool { return s == taken })
 	if len(slots) == 0 {
-		b.date = time.Time{}
+		b.date, b.told = time.Time{}, false
 		return c.ask(t, askDate, "На этот день свободного времени больше нет.", askOtherDateText)
 	}
 	b.slots = slots
 	b.offered = nearest(slots, taken, maxOffered)
-	return c.ask(t, askTime, "Ближайшее свободное время: "+speakClocks(b.offered)+".", askTimeText)
+	return c.ask(t, askTime, "Ближайшее свободное время — в "+speakClocks(b.offered)+".", askTimeText)
 }
 
 // bookingNote tells the station the tire size, when the caller named one.
@@ -319,6 +427,13 @@ func (c *conversation) bookingNote() string {
 		return ""
 	}
 	return fmt.Sprintf("Шины %d/%d R%d", s.width, s.profile, s.rim)
+}
+
+// stationLabel names a station by its street and house, as a caller finds
+// it: "улица Станционная, 38", "Варшавское шоссе, 118".
+func stationLabel(s station) string {
+	parts := strings.SplitN(shop.Address(s), ",", 3)
+	return strings.TrimSpace(strings.Join(parts[:min(len(parts), 2)], ","))
 }
 
 // chooseStation picks a station by ordinal among the ones read out
@@ -331,6 +446,19 @@ func chooseStation(u utterance, stations []station) int {
 	if i := parseChoice(u, min(len(stations), maxOffered)); i >= 0 {
 		return i
 	}
+	if i := stationByName(u, stations); i >= 0 {
+		return i
+	}
+	if anyOption(u) {
+		return 0
+	}
+	return -1
+}
+
+// stationByName picks a station by a word of its name or address ("на
+// Профсоюзной", "Митино", "на Варшавке"); -1 when no word points at one
+// station alone.
+func stationByName(u utterance, stations []station) int {
 	votes := make([]int, len(stations))
 	for _, w := range u.f {
 		if utf8.RuneCountInString(w) < 4 {
@@ -359,13 +487,10 @@ func chooseStation(u utterance, stations []station) int {
 			tie = true
 		}
 	}
-	if best >= 0 && !tie {
-		return best
+	if tie {
+		return -1
 	}
-	if anyOption(u) {
-		return 0
-	}
-	return -1
+	return best
 }
 
 // stationHasWord reports whether a word of the station's name or address
@@ -402,7 +527,7 @@ func validStationID(id string) bool {
 func nearest(slots []clock, want clock, n int) []clock {
 	out := slices.Clone(slots)
 	dist := func(c clock) int {
-		d := (c.h*60 + c.m) - (want.h*60 + want.m)
+		d := c.minutes() - want.minutes()
 		if d < 0 {
 			return -d
 		}
@@ -410,23 +535,26 @@ func nearest(slots []clock, want clock, n int) []clock {
 	}
 	slices.SortStableFunc(out, func(a, b clock) int { return dist(a) - dist(b) })
 	out = out[:min(len(out), n)]
-	slices.SortFunc(out, func(a, b clock) int { return (a.h*60 + a.m) - (b.h*60 + b.m) })
+	slices.SortFunc(out, func(a, b clock) int { return a.minutes() - b.minutes() })
 	return out
 }
 
-func speakClock(c clock) string { return russian.Clock(c.h, c.m) }
+// speakClock says a time after "в": "одиннадцать", "девять тридцать".
+func speakClock(c clock) string { return russian.ClockWords(c.h, c.m, russian.Accusative) }
 
 func speakClocks(cs []clock) string {
 	s := make([]string, len(cs))
 	for i, c := range cs {
 		s[i] = speakClock(c)
 	}
-	return joinRu(s)
+	return russian.Join(s)
 }
 
-func capitalize(s string) string {
-	if s == "" {
-		return s
+// withComma closes a date with an apposition ("на завтра, третье
+// декабря") with a comma before what follows it.
+func withComma(when string) string {
+	if strings.Contains(when, ",") {
+		return when + ","
 	}
-	return title(s)
+	return when
 }

@@ -41,7 +41,7 @@ func (c *conversation) askKB(t *turn, query string) dialog.Outcome {
 		}
 		t.speak(say)
 		if strings.Contains(strings.ToLower(say), "оператор") {
-			c.pending, c.question = askOperator, say
+			c.pending, c.question = askOperator, lastSentence(say)
 		}
 		return dialog.Outcome{Action: dialog.Continue}
 	}

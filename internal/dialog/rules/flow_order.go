@@ -24,7 +24,16 @@ func (c *conversation) order(t *turn, u utterance) dialog.Outcome {
 	if t.caller.Phone() != "" {
 		return c.ask(t, askOrderID, askOrderOrPhone)
 	}
-	return c.ask(t, askOrderID, askOrderText)
+	return c.ask(t, askOrderID, c.orderQuestion())
+}
+
+// orderQuestion asks for the order's number, and says it may be typed
+// when the call takes the keypad.
+func (c *conversation) orderQuestion() string {
+	if c.keypad {
+		return askOrderKeypadText
+	}
+	return askOrderText
 }
 
 // answerOrder handles the answer to "Назовите номер заказа".
@@ -91,7 +100,7 @@ func (c *conversation) orderAnswer(t *turn, res tools.Result) dialog.Outcome {
 		c.pending, c.question = askProof, askProofText
 		return dialog.Outcome{Action: dialog.Continue}
 	case shop.NeedOrderID:
-		c.pending, c.question = askOrderID, askOrderText
+		c.pending, c.question = askOrderID, c.orderQuestion()
 		return dialog.Outcome{Action: dialog.Continue}
 	}
 	return c.followUp(t, res.Say)

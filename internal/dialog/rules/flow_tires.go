@@ -1,9 +1,11 @@
 package rules
 
 import (
+	"encoding/json"
 	"strings"
 
 	"github.com/tirevoice/assistant/internal/dialog"
+	"github.com/tirevoice/assistant/internal/russian"
 )
 
 // tireSlots is what the caller wants in a tire search so far.
@@ -15,6 +17,10 @@ type tireSlots struct {
 	brand       string
 	studded     *bool
 	maxPrice    int // rubles per tire, 0 for none
+	// recap: the size was put together from parts said in several turns,
+	// or a part of it was corrected ("а на семнадцать?"), so the answer
+	// says back which size it is for.
+	recap bool
 }
 
 // tireEntities reports whether u says anything a tire search takes: a
@@ -52,9 +58,10 @@ func (c *conversation) tires(t *turn, u utterance, p pending) dialog.Outcome {
 	}
 	s := parseSize(u, true, known)
 	if s.complete() {
-		ts.size = s
-	} else {
+		ts.size, ts.recap = s, false
+	} else if !s.empty() {
 		ts.size.merge(s)
+		ts.recap = true
 	}
 	if season := parseSeason(u); season != "" {
 		ts.season, ts.anySeason = season, false
@@ -115,14 +122,26 @@ func (c *conversation) searchTires(t *turn, p pending) dialog.Outcome {
 	if err != nil {
 		return c.failed(t, res)
 	}
-	t.speak(res.Say)
+	// The answer first; the size it is for after it, when the caller did
+	// not say it whole in this turn.
+	said := sentences(res.Say)
+	if ts.recap && len(said) > 0 {
+		said = append(said[:1], append([]string{"Это на размер " + russian.TireSize(ts.size.width, ts.size.profile, ts.size.rim) + "."}, said[1:]...)...)
+		ts.recap = false
+	}
+	t.speak(said...)
 	var data struct {
-		Found int `json:"found"`
+		Found int             `json:"found"`
+		Above json.RawMessage `json:"cheapest_above_limit"`
 	}
 	if decode(res.Data, &data) && data.Found == 0 {
+		c.letDown = true
+		if len(data.Above) > 0 {
+			return c.followUp(t, res.Say) // the limit said back, the cheapest above it offered
+		}
 		// Nothing in stock: the slots stay, so "а летние?" searches again.
 		if strings.Contains(strings.ToLower(res.Say), "оператор") {
-			c.pending, c.question = askOperator, res.Say
+			c.pending, c.question = askOperator, lastSentence(res.Say)
 		}
 		return dialog.Outcome{Action: dialog.Continue}
 	}
@@ -144,20 +163,9 @@ func sizeQuestion(s size) string {
 	if s.rim == 0 {
 		missing = append(missing, "радиус")
 	}
-	q := "Уточните, пожалуйста, " + joinRu(missing) + "."
+	q := "Уточните, пожалуйста, " + russian.Join(missing) + "."
 	if s.width == 0 && s.profile == 0 {
 		q += " Например: двести пять пятьдесят пять."
 	}
 	return q
-}
-
-// joinRu joins items as Russian lists them: "a, b и c".
-func joinRu(items []string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " и " + items[len(items)-1]
 }

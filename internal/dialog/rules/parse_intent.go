@@ -76,8 +76,7 @@ func tireNoun(u utterance) bool {
 // шиномонтаж в Казани". A question about the price or the time of
 // fitting is a question for the knowledge base instead.
 func wantsBooking(u utterance) bool {
-	verb := u.hasPrefix("запис", "запиш", "запись", "забронир", "слот", "окошк", "окно") ||
-		u.hasPhrase("свободное время", "свободные места", "свободно время")
+	verb := bookingVerb(u)
 	noun := u.hasPrefix("шиномонтаж", "монтаж", "переобу", "переобув", "станци", "сервис", "автосервис") ||
 		u.hasPhrase("поменять резину", "поменять шины", "сменить резину", "сменить шины", "заменить резину", "заменить шины")
 	if verb {
@@ -90,6 +89,57 @@ func wantsBooking(u utterance) bool {
 		return false
 	}
 	return true
+}
+
+// bookingVerb reports a word of booking itself: "запишите", "запись",
+// "забронировать", "свободное время".
+func bookingVerb(u utterance) bool {
+	return u.hasPrefix("запис", "запиш", "запись", "забронир", "слот", "окошк", "окно") ||
+		u.hasPhrase("свободное время", "свободные места", "свободно время")
+}
+
+// addressQuestion reports a question of where: "где у вас шиномонтаж",
+// "адреса станций", "где вы находитесь".
+func addressQuestion(u utterance) bool {
+	return u.has("где", "куда") || u.hasPrefix("адрес", "находит", "расположен")
+}
+
+// hoursQuestion reports a question about the working hours of a day: "до
+// скольки вы сегодня работаете", "во сколько открываетесь в субботу", "вы
+// завтра работаете?", "часы работы в воскресенье". A bare "как работает
+// рассрочка" is not one: a work word needs a day, "сейчас", or a word of
+// time with it; nor is a question of the weekly schedule ("какой у вас
+// график работы?"), which the knowledge base answers.
+func hoursQuestion(u utterance) bool {
+	work := u.hasPrefix("работает", "работаете", "работают", "открыт", "открыва", "закрыва", "закрыт") ||
+		u.hasPhrase("часы работы", "режим работы", "график работы")
+	when := u.hasPrefix("сегодн", "завтр", "послезавтр") || u.has("сейчас") ||
+		u.hasPhrase("во сколько", "до скольки", "со скольки", "до какого", "с какого")
+	for _, f := range u.f {
+		if _, ok := weekdays[f]; ok {
+			when = true
+		}
+	}
+	return work && when && !priceQuestion(u)
+}
+
+// deliveryQuestion reports a yes-or-no question about delivery: "у вас
+// есть доставка?", "вы доставляете в Казань?", "можно с доставкой?". How
+// much it costs or how long it takes is a question for the knowledge base.
+func deliveryQuestion(u utterance) bool {
+	if !u.hasPrefix("доставк", "доставля", "доставит", "доставят", "доставите", "привез", "привоз") {
+		return false
+	}
+	if priceQuestion(u) || u.has("сколько", "когда", "как", "какие", "какая", "какой", "срок", "сроки", "долго") {
+		return false
+	}
+	return u.has("есть", "ли", "можно", "возможна", "бывает", "делаете", "осуществляете") || u.hasPrefix("доставляет", "доставите", "привезет", "привезете") ||
+		parseCityOK(u)
+}
+
+func parseCityOK(u utterance) bool {
+	_, ok := parseCity(u, false)
+	return ok
 }
 
 // fittingQuestion reports a question about the shop rather than a

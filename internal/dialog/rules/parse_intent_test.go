@@ -43,8 +43,9 @@ func TestClassify(t *testing.T) {
 		{"хочу записаться на шиномонтаж", taskNone, intentBooking},
 		{"Запишите меня на переобувку", taskNone, intentBooking},
 		{"мне нужно переобуться", taskNone, intentBooking},
-		{"где у вас шиномонтаж в Казани", taskNone, intentBooking},
-		{"адреса в Москве", taskNone, intentBooking},
+		{"где у вас шиномонтаж в Казани", taskNone, intentStations},
+		{"где мой заказ, я в Москве", taskNone, intentOrder},
+		{"адреса в Москве", taskNone, intentStations},
 		{"есть свободное время на завтра?", taskNone, intentBooking},
 		{"хочу поменять резину", taskNone, intentBooking},
 		{"в Москве", taskBooking, intentBooking},
@@ -75,12 +76,19 @@ func TestClassify(t *testing.T) {
 		{"у вас есть хранение шин?", taskNone, intentKB},
 		{"какое давление в шинах зимой", taskNone, intentKB},
 		{"можно ли ездить на шипах летом", taskNone, intentKB},
-		{"во сколько вы открываетесь", taskNone, intentKB},
+		{"во сколько вы открываетесь", taskNone, intentHours},
 		{"где вы находитесь", taskNone, intentKB},
 		{"сколько стоит шиномонтаж", taskNone, intentKB},
 		{"когда нужно переобуваться на зимнюю резину", taskNone, intentKB},
 		{"у меня грыжа на колесе, что делать?", taskNone, intentKB},
-		{"вы работаете в воскресенье?", taskNone, intentKB},
+		{"вы работаете в воскресенье?", taskNone, intentHours},
+		{"до скольки вы сегодня открыты", taskNone, intentHours},
+		{"как работает рассрочка", taskNone, intentKB},
+		{"какой у вас график работы", taskNone, intentKB},
+		{"часы работы в воскресенье", taskNone, intentHours},
+		{"у вас есть доставка?", taskNone, intentDelivery},
+		{"вы доставляете в Казань", taskNone, intentDelivery},
+		{"сколько дней идёт доставка", taskNone, intentKB},
 		{"продаёте ли вы диски?", taskNone, intentKB},
 		// Small talk.
 		{"Здравствуйте", taskNone, intentGreeting},
@@ -91,7 +99,7 @@ func TestClassify(t *testing.T) {
 		{"ммм", taskNone, intentUnknown},
 		// Not what a keyword suggests.
 		{"пока не знаю, какие нужны", taskNone, intentKB}, // a question, not a goodbye
-		{"доставка в Екатеринбург, ебург", taskNone, intentKB},
+		{"доставка в Екатеринбург, ебург", taskNone, intentDelivery},
 		{"все равно", taskNone, intentUnknown},
 	}
 	for _, tt := range tests {

@@ -83,6 +83,9 @@ func parseDate(u utterance, today time.Time) (time.Time, bool) {
 // clock is a time of day, local to the station.
 type clock struct{ h, m int }
 
+// minutes is the time in minutes since midnight.
+func (c clock) minutes() int { return c.h*60 + c.m }
+
 func (c clock) String() string {
 	return string([]byte{byte('0' + c.h/10), byte('0' + c.h%10), ':', byte('0' + c.m/10), byte('0' + c.m%10)})
 }

@@ -5,10 +5,18 @@
 // cities, dates and times), fills the slots of a task over several turns
 // (tire search, order status, fitting booking), and acts only through the
 // tool registry, the same tools and validation the language model uses.
-// It speaks the tools' answers as they are and adds short questions of
-// its own. What a caller may hear of orders and for which number a
-// booking is made is the tools' decision (package shop), not the
-// engine's: it only asks the questions the tools' answers call for.
+// It speaks the tools' answers, which lead with the answer itself, and
+// adds what only the conversation knows (the size when it was put
+// together or corrected, the day of a booking said back) after the
+// answer, and at most one question at the end; its own phrases come from
+// package russian's agreement and cases. What a caller may hear of orders
+// and for which number a booking is made is the tools' decision (package
+// shop), not the engine's: it only asks the questions the tools' answers
+// call for.
+//
+// Each Outcome carries the question the reply ended with, for the call's
+// no-input re-prompt, and whether the keypad may answer it; each tool call
+// is reported to dialog.Request.Busy, for the call's filler phrase.
 package rules
 
 import (
@@ -54,7 +62,7 @@ func (*Responder) Name() string { return "rules" }
 // Begin implements dialog.Responder. The conversation remembers what the
 // caller said (size, season, city, station, date, name) across turns.
 func (r *Responder) Begin(call dialog.Call) dialog.Conversation {
-	return &conversation{r: r, caller: tools.NewCaller(call.Caller)}
+	return &conversation{r: r, caller: tools.NewCaller(call.Caller), keypad: call.Keypad}
 }
 
 // pending is the question the bot asked last, which the next utterance
@@ -64,12 +72,15 @@ type pending int
 const (
 	askNothing pending = iota
 	askAnythingElse
-	askOperator // an operator was offered
+	askOperator     // an operator was offered
+	askBookOffer    // a booking was offered after the addresses of a city's stations
+	askHoursCity    // the city whose hours the caller asked for
+	askStationsCity // the city whose stations the caller asked for
+	askDeliveryCity // the city the caller asked about delivery to
 	askSize
 	askSeason
 	askOrderID
 	askCity
-	askStation
 	askDate
 	askTime
 	askName
@@ -82,6 +93,9 @@ const (
 // time...), which a side question may interrupt and which is repeated
 // when its answer is not understood.
 func (p pending) taskQuestion() bool { return p >= askSize }
+
+// keypad reports a question whose answer is a number the caller may type.
+func (p pending) keypad() bool { return p == askOrderID || p == askProof || p == askPhone }
 
 // task is what the caller is busy with, for follow-ups ("а летние?").
 type task int
@@ -116,6 +130,15 @@ type conversation struct {
 	task           task
 	misses         int  // misunderstandings in a row
 	missed         bool // this turn was not understood
+	// letDown: something went wrong in the call (a misunderstanding, a
+	// store that did not answer, nothing in stock, a taken time), so an
+	// apology is due to a caller who gets angry.
+	letDown bool
+	keypad  bool // the call takes numbers typed on the keypad (dialog.Call.Keypad)
+	// city is the city the caller named last, in any task: a later
+	// question about hours or delivery needs not ask it again.
+	city     string
+	hoursDay time.Time // the day whose hours the caller asked for
 
 	tire tireSlots
 	book bookingSlots
@@ -133,8 +156,11 @@ type conversation struct {
 type turn struct {
 	ctx    context.Context
 	say    dialog.Say
-	caller *tools.Caller // the call's identity, as the tools see it
+	busy   func(dialog.Activity) // dialog.Request.Busy; may be nil
+	caller *tools.Caller         // the call's identity, as the tools see it
 	err    error
+	runes  int    // spoken so far in the turn
+	last   string // the last piece spoken
 }
 
 // speak says each text, one piece per sentence.
@@ -143,10 +169,17 @@ func (t *turn) speak(texts ...string) {
 		for _, s := range sentences(text) {
 			if t.err == nil {
 				t.err = t.say(t.ctx, s)
+				t.runes += utf8.RuneCountInString(s)
+				t.last = s
 			}
 		}
 	}
 }
+
+// maxTurnRunes is how long a reply may grow before the engine leaves out
+// its closing "Чем ещё могу помочь?": about 8 s of a voice at 20
+// characters a second. The question stays pending all the same.
+const maxTurnRunes = 160
 
 // Respond implements dialog.Conversation.
 func (c *conversation) Respond(ctx context.Context, req dialog.Request, say dialog.Say) (dialog.Outcome, error) {
@@ -156,16 +189,25 @@ func (c *conversation) Respond(ctx context.Context, req dialog.Request, say dial
 		caller.NextTurn()
 		ctx = tools.WithCaller(ctx, caller)
 	}
-	t := &turn{ctx: ctx, say: say, caller: caller}
+	t := &turn{ctx: ctx, say: say, busy: req.Busy, caller: caller}
 	c.missed = false
 	out := c.respond(t, req)
 	if c.missed {
 		c.misses++
+		c.letDown = true
 	} else {
 		c.misses = 0
 	}
 	if t.err == nil {
 		t.err = ctx.Err()
+	}
+	if out.Action == dialog.Continue {
+		switch {
+		case c.pending != askNothing:
+			out.Question, out.Keypad = c.question, c.pending.keypad()
+		case strings.HasSuffix(t.last, "?"):
+			out.Question = t.last
+		}
 	}
 	return out, t.err
 }
@@ -180,7 +222,9 @@ func (c *conversation) respond(t *turn, req dialog.Request) dialog.Outcome {
 	}
 	switch c.classify(u) {
 	case intentAnger:
-		t.speak(saySorry)
+		if c.letDown {
+			t.speak(saySorry) // only for what did go wrong
+		}
 		return c.transfer(t, "caller is frustrated", routing.TopicComplaints)
 	case intentHuman:
 		return c.transfer(t, "caller asked for a human", c.taskTopic())
@@ -234,6 +278,32 @@ func (c *conversation) answer(t *turn, u utterance, p pending) (dialog.Outcome, 
 		case isYes(u):
 			return c.ask(t, askNothing, sayListening), true
 		}
+	case askBookOffer:
+		if hoursQuestion(u) || addressQuestion(u) {
+			break
+		}
+		if isYes(u) || chooseStation(u, c.book.stations) >= 0 || c.bookingEntities(u) {
+			if !isYes(u) {
+				c.takeBooking(u, false)
+			}
+			c.task = taskBooking
+			return c.advanceBooking(t), true
+		}
+		if isNo(u) {
+			return c.ask(t, askAnythingElse, sayOK, sayAnythingElse), true
+		}
+	case askHoursCity:
+		if ct, ok := parseCity(u, true); ok {
+			return c.hoursIn(t, ct.name), true
+		}
+	case askStationsCity:
+		if ct, ok := parseCity(u, true); ok {
+			return c.stationsIn(t, ct.name), true
+		}
+	case askDeliveryCity:
+		if ct, ok := parseCity(u, true); ok {
+			return c.deliveryTo(t, ct.name), true
+		}
 	case askSize, askSeason:
 		if p == askSize && u.hasPhrase("не знаю", "не помню", "где посмотреть", "как узнать") {
 			// The base explains where the size is written; the slots stay.
@@ -247,7 +317,7 @@ func (c *conversation) answer(t *turn, u utterance, p pending) (dialog.Outcome, 
 		return c.answerOrder(t, u)
 	case askProof:
 		return c.answerProof(t, u)
-	case askCity, askStation, askDate, askTime, askName, askPhone, askPhoneConfirm:
+	case askCity, askDate, askTime, askName, askPhone, askPhoneConfirm:
 		return c.answerBooking(t, u, p)
 	}
 	return dialog.Outcome{}, false
@@ -268,9 +338,13 @@ const (
 	intentGreeting               // "здравствуйте"
 	intentThanks                 // "спасибо"
 	intentYesNo                  // a bare yes or no
+	intentStations               // where the stations of a city are
+	intentHours                  // when the stations work
+	intentDelivery               // whether the shop delivers
 )
 
-var intentNames = [...]string{"unknown", "human", "anger", "goodbye", "booking", "order", "tires", "kb", "greeting", "thanks", "yes/no"}
+var intentNames = [...]string{"unknown", "human", "anger", "goodbye", "booking", "order", "tires", "kb", "greeting", "thanks", "yes/no",
+	"stations", "hours", "delivery"}
 
 func (i intent) String() string { return intentNames[i] }
 
@@ -288,7 +362,13 @@ func (c *conversation) classify(u utterance) intent {
 		return intentHuman
 	case saysGoodbye(u):
 		return intentGoodbye
-	case wantsBooking(u) || hasCity && (u.hasPrefix("адрес", "находит", "станци") || u.has("где")):
+	case addressQuestion(u) && (hasCity || wantsBooking(u)) && !bookingVerb(u) && !wantsOrder(u):
+		return intentStations
+	case hoursQuestion(u):
+		return intentHours
+	case deliveryQuestion(u):
+		return intentDelivery
+	case wantsBooking(u) || hasCity && u.hasPrefix("станци"):
 		return intentBooking
 	case wantsOrder(u) || parseOrderID(u, false) != "":
 		return intentOrder
@@ -315,6 +395,12 @@ func (c *conversation) classify(u utterance) intent {
 // route handles an utterance by its intent.
 func (c *conversation) route(t *turn, u utterance, p pending) dialog.Outcome {
 	switch c.classify(u) {
+	case intentStations:
+		return c.stations(t, u)
+	case intentHours:
+		return c.hours(t, u)
+	case intentDelivery:
+		return c.delivery(t, u)
 	case intentBooking:
 		return c.booking(t, u)
 	case intentOrder:
@@ -438,6 +524,9 @@ func (c *conversation) call(t *turn, name string, args map[string]any) (tools.Re
 	if err != nil {
 		return tools.Result{}, err
 	}
+	if t.busy != nil && t.runes == 0 {
+		t.busy(c.r.reg.Activity(name)) // the caller waits in silence: a filler may say what for
+	}
 	res, err := c.r.reg.Call(t.ctx, name, raw)
 	if err != nil && t.ctx.Err() != nil && t.err == nil {
 		t.err = t.ctx.Err()
@@ -453,6 +542,7 @@ func (c *conversation) failed(t *turn, res tools.Result) dialog.Outcome {
 	if t.err != nil {
 		return dialog.Outcome{Action: dialog.Continue}
 	}
+	c.letDown = true
 	say := res.Say
 	if !strings.Contains(strings.ToLower(say), "оператор") {
 		say = sayUnavailable
@@ -473,18 +563,33 @@ func decode(data any, v any) bool {
 }
 
 // followUp asks whether the caller needs anything else, unless the tool's
-// answer already ends with a question or an offer of an operator.
+// answer already ends with a question or an offer of an operator. After a
+// long answer the question is left unsaid (the turn is long enough) but
+// still pending, so "нет" ends the call and the re-prompt asks it.
 func (c *conversation) followUp(t *turn, said string) dialog.Outcome {
 	s := strings.TrimSpace(said)
 	switch {
 	case strings.HasSuffix(s, "?"):
-		c.pending, c.question = askAnythingElse, s
+		c.pending, c.question = askAnythingElse, lastSentence(s)
 		return dialog.Outcome{Action: dialog.Continue}
 	case strings.Contains(strings.ToLower(s), "оператор"):
-		c.pending, c.question = askOperator, s
+		c.pending, c.question = askOperator, lastSentence(s)
+		return dialog.Outcome{Action: dialog.Continue}
+	case t.runes > maxTurnRunes:
+		c.pending, c.question = askAnythingElse, sayAnythingElse
 		return dialog.Outcome{Action: dialog.Continue}
 	}
 	return c.ask(t, askAnythingElse, sayAnythingElse)
+}
+
+// lastSentence is the last sentence of a tool's answer: the question or
+// offer it ends with, which a re-prompt repeats.
+func lastSentence(text string) string {
+	s := sentences(text)
+	if len(s) == 0 {
+		return ""
+	}
+	return s[len(s)-1]
 }
 
 // sentences cuts text into sentences for say: after ".", "!" or "?"

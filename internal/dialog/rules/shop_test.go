@@ -37,7 +37,10 @@ var schemas = map[string]string{
 		"order_id":{"type":"string","pattern":"^[0-9]{4,12}$"},
 		"last4":{"type":"string","pattern":"^[0-9]{4}$"}},
 		"required":["order_id","last4"],"additionalProperties":false}`,
-	"find_stations": `{"type":"object","properties":{"city":{"type":"string","minLength":2,"maxLength":60}},"required":["city"],"additionalProperties":false}`,
+	"find_stations": `{"type":"object","properties":{
+		"city":{"type":"string","minLength":2,"maxLength":60},
+		"date":{"type":"string","pattern":"^([0-9]{4}-[0-9]{2}-[0-9]{2}|today|tomorrow)$"}},
+		"required":["city"],"additionalProperties":false}`,
 	"free_slots": `{"type":"object","properties":{
 		"station_id":{"type":"string","pattern":"^[a-z0-9-]{1,40}$"},
 		"date":{"type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}},
@@ -53,6 +56,12 @@ var schemas = map[string]string{
 	"search_kb":            `{"type":"object","properties":{"query":{"type":"string","minLength":2,"maxLength":300}},"required":["query"],"additionalProperties":false}`,
 	"transfer_to_operator": `{"type":"object","properties":{"reason":{"type":"string","maxLength":200},"topic":{"type":"string","enum":["general","tires","orders","fitting","complaints"]}},"additionalProperties":false}`,
 	"end_call":             `{"type":"object","properties":{"reason":{"type":"string","maxLength":200}},"additionalProperties":false}`,
+}
+
+// activities are the tools' activities, as the shop declares them.
+var activities = map[string]dialog.Activity{
+	"search_tires": dialog.ActivityTires, "order_status": dialog.ActivityOrder, "verify_order": dialog.ActivityOrder,
+	"find_stations": dialog.ActivityStations, "free_slots": dialog.ActivitySlots, "book_slot": dialog.ActivityBooking,
 }
 
 // testNow is a Tuesday noon in Moscow.
@@ -96,7 +105,7 @@ func newFakeShop() *fakeShop {
 		"search_kb":     s.searchKB,
 		"transfer_to_operator": func(a map[string]any) (tools.Result, error) {
 			topic, _ := a["topic"].(string)
-			return tools.Result{Say: "Соединяю вас с оператором.", Action: dialog.Transfer, Reason: "operator", Topic: routing.Topic(topic)}, nil
+			return tools.Result{Say: "Оставайтесь на линии, соединяю с оператором.", Action: dialog.Transfer, Reason: "operator", Topic: routing.Topic(topic)}, nil
 		},
 		"end_call": func(map[string]any) (tools.Result, error) {
 			return tools.Result{Say: "Спасибо за звонок, до свидания!", Action: dialog.Hangup, Reason: "bye"}, nil
@@ -111,8 +120,9 @@ func (s *fakeShop) registry(t testing.TB) *tools.Registry {
 	var ts []tools.Tool
 	for name, schema := range schemas {
 		ts = append(ts, tools.Tool{
-			Name:   name,
-			Schema: json.RawMessage(schema),
+			Name:     name,
+			Schema:   json.RawMessage(schema),
+			Activity: activities[name],
 			Run: func(ctx context.Context, raw json.RawMessage) (tools.Result, error) {
 				var args map[string]any
 				if err := json.Unmarshal(raw, &args); err != nil {
@@ -148,29 +158,36 @@ func str(args map[string]any, k string) string {
 func (s *fakeShop) searchTires(args map[string]any) (tools.Result, error) {
 	w, p, r := num(args, "width"), num(args, "profile"), num(args, "rim")
 	season := str(args, "season")
-	what := map[string]string{"": "шины", "winter": "зимние шины", "summer": "летние шины", "all_season": "всесезонные шины"}[season]
-	if w != 205 || p != 55 || r != 16 || str(args, "brand") == "Pirelli" {
-		return tools.Result{
-			Say:  fmt.Sprintf("К сожалению, %s размера %s сейчас нет в наличии. Могу поискать другой сезон или бренд, или соединить с оператором.", what, russian.TireSize(w, p, r)),
-			Data: map[string]any{"found": 0, "tires": []any{}},
-		}, nil
-	}
+	adj := map[string]string{"": "", "winter": "зимние", "summer": "летние", "all_season": "всесезонные"}[season]
 	tires := []map[string]any{
 		{"id": "T0101", "brand": "Cordiant", "model": "Winter Drive 2", "price": 5400},
 		{"id": "T0102", "brand": "Ikon", "model": "Nordman 8", "price": 6100},
 		{"id": "T0103", "brand": "Nokian", "model": "Hakkapeliitta 10", "price": 9800},
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "В наличии 5 вариантов на %s, размер %s.", what, russian.TireSize(w, p, r))
-	for i, t := range tires {
-		fmt.Fprintf(&b, " %s: %s %s, %s за шину.", []string{"Первый", "Второй", "Третий"}[i], t["brand"], t["model"], russian.Rubles(t["price"].(int)))
+	what := strings.TrimSpace(russian.PluralAdjective(adj, russian.Genitive) + " шин этого размера")
+	if w != 205 || p != 55 || r != 16 || str(args, "brand") == "Pirelli" {
+		return tools.Result{
+			Say:  "Нет, " + what + " сейчас нет в наличии. Могу поискать другой сезон или бренд, или соединить с оператором.",
+			Data: map[string]any{"found": 0, "tires": []any{}},
+		}, nil
 	}
-	b.WriteString(" Это самые недорогие.")
-	return tools.Result{Say: b.String(), Data: map[string]any{"found": 5, "tires": tires}}, nil
+	if limit := num(args, "max_price"); limit > 0 && limit < 5400 {
+		return tools.Result{
+			Say: fmt.Sprintf("Нет, до %s %s нет. Самые недорогие — Cordiant Winter Drive 2 за 5 400 рублей.",
+				russian.CountWords(limit, russian.Noun{One: "рубль", Few: "рубля", Many: "рублей"}, russian.Genitive), what),
+			Data: map[string]any{"found": 0, "tires": []any{}, "max_price": limit, "cheapest_above_limit": tires[0]},
+		}, nil
+	}
+	lead := "Есть"
+	if adj != "" {
+		lead = russian.Capitalize(adj) + " есть"
+	}
+	say := lead + " за 5 400 рублей: Cordiant Winter Drive 2. Ещё Ikon Nordman 8 за 6 100 и Nokian Hakkapeliitta 10 за 9 800 рублей. Это самые недорогие из пяти."
+	return tools.Result{Say: say, Data: map[string]any{"found": 5, "tires": tires}}, nil
 }
 
 const (
-	order100012 = "Заказ номер 100012 на сумму 21 600 рублей передан в доставку. Ожидаемая дата: завтра."
+	order100012 = "Заказ номер 100012 передан в доставку. Ожидаем его завтра, двадцать шестого ноября. Сумма 21 600 рублей."
 	askProofSay = "Чтобы назвать данные заказа номер %s, мне нужно убедиться, что он ваш. Назовите, пожалуйста, последние четыре цифры номера телефона, на который оформлен заказ."
 )
 
@@ -187,7 +204,7 @@ func (s *fakeShop) orderStatus(args map[string]any) (tools.Result, error) {
 		return tools.Result{Say: "По номеру телефона я могу найти только заказы того номера, с которого вы звоните. Если заказ оформлен на другой номер, назовите, пожалуйста, номер заказа.",
 			Data: map[string]any{"orders": []any{}, "need": "order_id"}}, nil
 	case own == "+79161234567":
-		return tools.Result{Say: "Заказ номер 100001 на сумму 12 500 рублей доставлен.", Data: map[string]any{"orders": []any{map[string]any{"id": "100001"}}}}, nil
+		return tools.Result{Say: "Заказ номер 100001 доставлен. Сумма 12 500 рублей.", Data: map[string]any{"orders": []any{map[string]any{"id": "100001"}}}}, nil
 	}
 	return tools.Result{Say: "На номер, с которого вы звоните, заказов не найдено. Назовите, пожалуйста, номер заказа.", Data: map[string]any{"orders": []any{}, "need": "order_id"}}, nil
 }
@@ -200,7 +217,7 @@ func (s *fakeShop) verifyOrder(args map[string]any) (tools.Result, error) {
 	}
 	s.failed++
 	if s.failed >= 3 {
-		return tools.Result{Say: "К сожалению, не получилось подтвердить, что заказ ваш. Соединяю вас с оператором.",
+		return tools.Result{Say: "К сожалению, не получилось подтвердить, что заказ ваш. Оставайтесь на линии, соединяю с оператором.",
 			Data: map[string]any{"orders": []any{}}, Action: dialog.Transfer, Reason: "order ownership not proven"}, nil
 	}
 	return tools.Result{Say: "Цифры не совпадают. Назовите, пожалуйста, ещё раз последние четыре цифры номера телефона, на который оформлен заказ.",
@@ -209,34 +226,51 @@ func (s *fakeShop) verifyOrder(args map[string]any) (tools.Result, error) {
 
 var stations = map[string][]map[string]any{
 	"Казань": {
-		{"id": "kzn-1", "name": "ШинДом на Проспекте Победы", "address": "Казань, пр. Победы, 91", "hours": "9:00-21:00"},
-		{"id": "kzn-2", "name": "ШинДом Авиастроительный", "address": "Казань, ул. Копылова, 12", "hours": "9:00-21:00"},
+		{"id": "kzn-1", "city": "Казань", "name": "ШинДом на Проспекте Победы", "address": "Казань, пр. Победы, 91"},
+		{"id": "kzn-2", "city": "Казань", "name": "ШинДом Авиастроительный", "address": "Казань, ул. Копылова, 12"},
 	},
 	"Москва": {
-		{"id": "msk-1", "name": "ШинДом на Профсоюзной", "address": "Москва, ул. Профсоюзная, 56", "hours": "8:00-22:00"},
-		{"id": "msk-2", "name": "ШинДом на Варшавке", "address": "Москва, Варшавское шоссе, 118, стр. 2", "hours": "9:00-21:00"},
-		{"id": "msk-3", "name": "ШинДом Экспресс Митино", "address": "Москва, Пятницкое шоссе, 21", "hours": "9:00-21:00"},
+		{"id": "msk-1", "city": "Москва", "name": "ШинДом на Профсоюзной", "address": "Москва, ул. Профсоюзная, 56"},
+		{"id": "msk-2", "city": "Москва", "name": "ШинДом на Варшавке", "address": "Москва, Варшавское шоссе, 118, стр. 2"},
+		{"id": "msk-3", "city": "Москва", "name": "ШинДом Экспресс Митино", "address": "Москва, Пятницкое шоссе, 21"},
 	},
 	"Новосибирск": {
-		{"id": "nsk-1", "name": "ШинДом на Станционной", "address": "Новосибирск, ул. Станционная, 38", "hours": "9:00-20:00"},
+		{"id": "nsk-1", "city": "Новосибирск", "name": "ШинДом на Станционной", "address": "Новосибирск, ул. Станционная, 38"},
 	},
 }
+
+var stationNoun = russian.Noun{One: "станция", Few: "станции", Many: "станций", Gender: russian.Feminine}
 
 func (s *fakeShop) findStations(args map[string]any) (tools.Result, error) {
 	city := str(args, "city")
 	list := stations[city]
 	if len(list) == 0 {
 		return tools.Result{
-			Say:  fmt.Sprintf("В городе %s у нас пока нет станций шиномонтажа. Станции есть в Москве, Санкт-Петербурге, Казани, Екатеринбурге и Новосибирске.", city),
+			Say:  russian.Capitalize(russian.InCity(city)) + " у нас пока нет станций шиномонтажа. Станции есть в Москве, Санкт-Петербурге, Казани, Екатеринбурге и Новосибирске.",
 			Data: map[string]any{"stations": []any{}},
 		}, nil
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "В городе %s %d %s.", city, len(list), russian.Plural(len(list), "станция", "станции", "станций"))
-	for i, st := range list {
-		fmt.Fprintf(&b, " %s: %s, сегодня работает %s.", []string{"Первая", "Вторая", "Третья"}[i], st["address"], st["hours"])
+	if date := str(args, "date"); date != "" {
+		d, _ := time.ParseInLocation(time.DateOnly, date, msk)
+		switch date {
+		case "today":
+			d = testNow
+		case "tomorrow":
+			d = testNow.AddDate(0, 0, 1)
+		}
+		return tools.Result{
+			Say:  russian.Capitalize(russian.SpokenDay(d, testNow)) + " " + russian.InCity(city) + " станции работают с девяти до двадцати одного.",
+			Data: map[string]any{"stations": list, "date": date},
+		}, nil
 	}
-	return tools.Result{Say: b.String(), Data: map[string]any{"stations": list}}, nil
+	addrs := make([]string, len(list))
+	for i, st := range list {
+		addrs[i] = russian.Unabbreviate(strings.TrimPrefix(st["address"].(string), city+", "))
+	}
+	return tools.Result{
+		Say:  russian.Capitalize(russian.InCity(city)) + " " + russian.CountWords(len(list), stationNoun, russian.Nominative) + ": " + strings.Join(addrs, "; ") + ".",
+		Data: map[string]any{"stations": list},
+	}, nil
 }
 
 var allSlots = []string{"10:00", "11:00", "12:00", "14:00", "15:00"}
@@ -253,7 +287,7 @@ func (s *fakeShop) freeSlots(args map[string]any) (tools.Result, error) {
 			free = append(free, sl)
 		}
 	}
-	return tools.Result{Say: "Свободно в " + strings.Join(free, ", ") + ".", Data: map[string]any{"slots": free, "closed": false}}, nil
+	return tools.Result{Say: russian.Capitalize(russian.SpokenDate(d, testNow)) + " свободно в " + strings.Join(free, ", ") + ".", Data: map[string]any{"slots": free, "closed": false}}, nil
 }
 
 func (s *fakeShop) bookSlot(args map[string]any) (tools.Result, error) {
@@ -274,13 +308,15 @@ func (s *fakeShop) bookSlot(args map[string]any) (tools.Result, error) {
 	s.taken[key] = true
 	start, _ := time.ParseInLocation("2006-01-02T15:04", str(args, "start"), msk)
 	return tools.Result{
-		Say:  fmt.Sprintf("Готово, %s, вы записаны %s в %s. Номер записи B0007.", str(args, "name"), russian.SpokenDate(start, testNow), start.Format("15:04")),
+		Say: fmt.Sprintf("Готово, %s, вы записаны %s, в %s. Номер записи B0007.", str(args, "name"),
+			russian.SpokenDate(start, testNow), russian.ClockWords(start.Hour(), start.Minute(), russian.Accusative)),
 		Data: map[string]any{"id": "B0007"},
 	}, nil
 }
 
 var kbArticles = []struct{ keyword, answer string }{
 	{"размер", "Размер написан на боковине шины, например двести пять пятьдесят пять эр шестнадцать."},
+	{"доставка в", "Да, доставляем по всей России. Курьер привезёт заказ на следующий день, от четырёх шин бесплатно."},
 	{"доставк", "Доставка по Москве на следующий день, от четырёх шин бесплатно."},
 	{"давлени", "Рекомендуемое давление указано на наклейке в проёме водительской двери."},
 	{"хранени", "Хранение комплекта шин стоит 3 000 рублей за сезон."},

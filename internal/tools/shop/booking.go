@@ -77,9 +77,20 @@ func (t *shopTools) bookSlot(ctx context.Context, args json.RawMessage) (tools.R
 		return fail(err, "Такой станции я не нашла.")
 	}
 	return tools.Result{
-		Say:  fmt.Sprintf("Готово, %s, вы записаны %s в %s. Номер записи %s.", a.Name, russian.SpokenDate(b.Start, t.now().In(b.Start.Location())), b.Start.Format("15:04"), b.ID),
+		Say: fmt.Sprintf("Готово, %s, вы записаны %s в %s. Номер записи %s.", a.Name,
+			withComma(russian.SpokenDate(b.Start, t.now().In(b.Start.Location()))),
+			russian.ClockWords(b.Start.Hour(), b.Start.Minute(), russian.Accusative), b.ID),
 		Data: BookingAnswer{Booked: true, ID: b.ID, StationID: b.StationID, Start: b.Start, End: b.End},
 	}, nil
+}
+
+// withComma closes a date with an apposition ("завтра, третьего
+// декабря") with a comma before what follows it.
+func withComma(when string) string {
+	if strings.Contains(when, ",") {
+		return when + ","
+	}
+	return when
 }
 
 // speakPhone writes an E.164 number the way it is read out: a Russian

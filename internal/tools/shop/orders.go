@@ -85,7 +85,7 @@ const (
 		"Назовите, пожалуйста, последние четыре цифры номера телефона, на который оформлен заказ."
 	sayWrongProof = "Цифры не совпадают. Назовите, пожалуйста, ещё раз последние четыре цифры номера телефона, на который оформлен заказ."
 	sayProved     = "Спасибо, заказ подтверждён."
-	sayLockedOut  = "К сожалению, не получилось подтвердить, что заказ ваш. Соединяю вас с оператором."
+	sayLockedOut  = "К сожалению, не получилось подтвердить, что заказ ваш. " + SayTransfer
 )
 
 var statusWords = map[store.OrderStatus]string{
@@ -138,17 +138,25 @@ func (t *shopTools) orderStatus(ctx context.Context, args json.RawMessage) (tool
 		caller.MarkVerified(o.ID)
 		views = append(views, viewOf(o))
 	}
-	var b strings.Builder
-	if len(orders) > 1 {
-		fmt.Fprintf(&b, "На ваш номер %d %s. ", len(orders), russian.Plural(len(orders), "заказ", "заказа", "заказов"))
+	if len(orders) == 1 {
+		return tools.Result{Say: t.describeOrder(orders[0]), Data: OrderAnswer{Orders: views}}, nil
 	}
-	for i, o := range orders[:min(len(orders), maxRead)] {
-		if i > 0 {
-			b.WriteString(" ")
+	// Several: the newest ones first, each by its number and status only
+	// (the caller names one to hear more), then how many there are.
+	read := orders[:min(len(orders), maxRead)]
+	say := fmt.Sprintf("Заказ номер %s %s.", read[0].ID, statusWords[read[0].Status])
+	if rest := read[1:]; len(rest) > 0 {
+		statuses := make([]string, len(rest))
+		for i, o := range rest {
+			statuses[i] = "номер " + o.ID + " " + statusWords[o.Status]
 		}
-		b.WriteString(t.describeOrder(o))
+		say += " " + russian.Capitalize(strings.Join(statuses, ", ")) + "."
 	}
-	return tools.Result{Say: b.String(), Data: OrderAnswer{Orders: views}}, nil
+	say += fmt.Sprintf(" Всего на ваш номер %s", russian.Count(len(orders), nounOrder))
+	if len(orders) > len(read) {
+		say += ", я назвала последние"
+	}
+	return tools.Result{Say: say + ".", Data: OrderAnswer{Orders: views}}, nil
 }
 
 // orderByID reads out order id if the caller may hear it, else asks for
@@ -233,11 +241,13 @@ func last4(phone string) string {
 	return phone[len(phone)-4:]
 }
 
+// describeOrder reads out one order: its status first, then when it is
+// expected, then its sum.
 func (t *shopTools) describeOrder(o store.Order) string {
-	s := fmt.Sprintf("Заказ номер %s на сумму %s %s.", o.ID, russian.Rubles(o.Total), statusWords[o.Status])
+	s := fmt.Sprintf("Заказ номер %s %s.", o.ID, statusWords[o.Status])
 	if d, err := time.Parse(time.DateOnly, o.Delivery.ExpectedDate); err == nil &&
 		(o.Status == store.OrderShipped || o.Status == store.OrderPaid || o.Status == store.OrderConfirmed) {
-		s += " Ожидаемая дата: " + russian.SpokenDate(d, t.now()) + "."
+		s += " Ожидаем его " + russian.SpokenDate(d, t.now()) + "."
 	}
-	return s
+	return s + " Сумма " + russian.Rubles(o.Total) + "."
 }

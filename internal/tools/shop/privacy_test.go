@@ -60,13 +60,13 @@ func TestOrderStatusTellsOnlyTheCallersOrders(t *testing.T) {
 		need    string
 		private bool // nothing of Иван's may be said
 	}{
-		{"own orders", ivan, `{}`, []string{"На ваш номер 7 заказов", "Заказ номер", "рублей"}, 7, "", false},
-		{"own number said in another form", ivan, `{"phone":"8 916 123-45-67"}`, []string{"На ваш номер 7 заказов"}, 7, "", false},
+		{"own orders", ivan, `{}`, []string{"Заказ номер 1000", ". Всего на ваш номер 7 заказов, я назвала последние."}, 7, "", false},
+		{"own number said in another form", ivan, `{"phone":"8 916 123-45-67"}`, []string{"Всего на ваш номер 7 заказов"}, 7, "", false},
 		{"someone else's number", stranger, `{"phone":"8 916 123 45 67"}`, []string{"только заказы того номера, с которого вы звоните"}, 0, NeedOrderID, true},
 		{"no orders on the caller's number", stranger, `{}`, []string{"заказов не найдено"}, 0, NeedOrderID, true},
 		{"withheld number", "", `{}`, []string{"не вижу номера"}, 0, NeedOrderID, true},
 		{"withheld number asks for someone's orders", "anonymous", `{"phone":"+79161234567"}`, []string{"не вижу номера"}, 0, NeedOrderID, true},
-		{"own order by number", ivan, `{"order_id":"100001"}`, []string{"Заказ номер 100001 на сумму", "доставлен"}, 1, "", false},
+		{"own order by number", ivan, `{"order_id":"100001"}`, []string{"Заказ номер 100001 доставлен. Сумма", "рублей"}, 1, "", false},
 		{"someone else's order by number", stranger, `{"order_id":"100001"}`, []string{"убедиться, что он ваш", "последние четыре цифры"}, 0, NeedProof, true},
 		{"an order by number on a withheld number", "", `{"order_id":"100001"}`, []string{"последние четыре цифры"}, 0, NeedProof, true},
 	}
@@ -155,13 +155,13 @@ func TestProofOpensTheOrderForTheCall(t *testing.T) {
 		t.Fatalf("a wrong proof: %v %q %+v", err, res.Say, res.Data)
 	}
 	res, err = callAs(t, reg, caller, "verify_order", `{"order_id":"100002","last4":"1313"}`)
-	if err != nil || !strings.Contains(res.Say, "заказ подтверждён. Заказ номер 100002 на сумму") || len(answerOf(t, res).Orders) != 1 {
+	if err != nil || !strings.Contains(res.Say, "заказ подтверждён. Заказ номер 100002 доставлен. Сумма") || len(answerOf(t, res).Orders) != 1 {
 		t.Fatalf("the right proof: %v %q", err, res.Say)
 	}
 	noPersonalData(t, res.Data)
 	// Proved once, the order is read out for the rest of the call.
 	res, _ = callAs(t, reg, caller, "order_status", `{"order_id":"100002"}`)
-	if !strings.Contains(res.Say, "Заказ номер 100002 на сумму") {
+	if !strings.Contains(res.Say, "Заказ номер 100002 доставлен. Сумма") {
 		t.Errorf("the proved order again: %q", res.Say)
 	}
 	// Not for another call, and not another order.
@@ -194,7 +194,7 @@ func TestThreeFailedProofsGoToAnOperator(t *testing.T) {
 		if (res.Action == dialog.Transfer) != last {
 			t.Fatalf("proof %d: action %v, say %q", i+1, res.Action, res.Say)
 		}
-		if last && !strings.Contains(res.Say, "Соединяю вас с оператором") {
+		if last && !strings.Contains(res.Say, "Оставайтесь на линии, соединяю с оператором") {
 			t.Errorf("lockout says %q", res.Say)
 		}
 	}

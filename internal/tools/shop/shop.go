@@ -1,8 +1,11 @@
 // Package shop holds the bot's tools that act on the shop through the Store
 // API: tire search and details, order status and its proof of ownership,
 // fitting stations, free slots and booking, plus the two call-control
-// tools (operator, end the call). Every answer is phrased for the ear:
-// prices as "5 400 рублей", sizes in words, at most three options read out.
+// tools (operator, end the call). Every answer is phrased for the ear and
+// leads with the answer itself (yes or no, the first offer with its price,
+// the status, the time), then the detail: prices as "5 400 рублей", dates,
+// times and sizes in words, in the case their preposition needs
+// (package russian), at most three options read out.
 //
 // The tools are the one place where a caller's personal data is guarded,
 // for the rule engine and the language model alike (DESIGN.md, "Security
@@ -20,6 +23,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,6 +53,18 @@ const maxRead = 3
 // Unavailable is what the caller hears when the store cannot answer: an
 // apology and an operator, never a made-up answer.
 const Unavailable = "Извините, сейчас я не могу получить данные магазина. Могу соединить вас с оператором."
+
+// SayTransfer is what the caller hears before an operator takes the call:
+// what happens next, first.
+const SayTransfer = "Оставайтесь на линии, соединяю с оператором."
+
+// The nouns the tools count. Read-only.
+var (
+	nounStation = russian.Noun{One: "станция", Few: "станции", Many: "станций", Gender: russian.Feminine}
+	nounOrder   = russian.Noun{One: "заказ", Few: "заказа", Many: "заказов", Gender: russian.Masculine}
+	nounPiece   = russian.Noun{One: "штука", Few: "штуки", Many: "штук", Gender: russian.Feminine}
+	nounRuble   = russian.Noun{One: "рубль", Few: "рубля", Many: "рублей", Gender: russian.Masculine}
+)
 
 // Option configures Tools.
 type Option func(*shopTools)
@@ -87,13 +103,15 @@ func Tools(s Store, now func() time.Time, opts ...Option) []tools.Tool {
 				"studded":{"type":"boolean"},
 				"max_price":{"type":"integer","minimum":1,"maximum":1000000,"description":"рублей за шину"}},
 				"required":["width","profile","rim"],"additionalProperties":false}`),
-			Run: t.searchTires,
+			Run:      t.searchTires,
+			Activity: dialog.ActivityTires,
 		},
 		{
 			Name:        "tire_details",
 			Description: "Подробности о модели шины по её id из результата поиска: индексы нагрузки и скорости, цена, наличие.",
 			Schema:      json.RawMessage(`{"type":"object","properties":{"tire_id":{"type":"string","pattern":"^[A-Za-z0-9-]{1,40}$"}},"required":["tire_id"],"additionalProperties":false}`),
 			Run:         t.tireDetails,
+			Activity:    dialog.ActivityTires,
 		},
 		{
 			Name: "order_status",
@@ -104,7 +122,8 @@ func Tools(s Store, now func() time.Time, opts ...Option) []tools.Tool {
 				"order_id":{"type":"string","pattern":"^[0-9]{4,12}$","description":"номер заказа, цифрами"},
 				"phone":{"type":"string","pattern":"^\\+?[0-9 ()-]{10,20}$","description":"необязательно; принимается только номер, с которого звонит клиент"}},
 				"additionalProperties":false}`),
-			Run: t.orderStatus,
+			Run:      t.orderStatus,
+			Activity: dialog.ActivityOrder,
 		},
 		{
 			Name: "verify_order",
@@ -115,13 +134,19 @@ func Tools(s Store, now func() time.Time, opts ...Option) []tools.Tool {
 				"order_id":{"type":"string","pattern":"^[0-9]{4,12}$"},
 				"last4":{"type":"string","pattern":"^[0-9]{4}$","description":"четыре цифры, как их назвал клиент"}},
 				"required":["order_id","last4"],"additionalProperties":false}`),
-			Run: t.verifyOrder,
+			Run:      t.verifyOrder,
+			Activity: dialog.ActivityOrder,
 		},
 		{
-			Name:        "find_stations",
-			Description: "Станции шиномонтажа в городе: адреса и часы работы.",
-			Schema:      json.RawMessage(`{"type":"object","properties":{"city":{"type":"string","minLength":2,"maxLength":60}},"required":["city"],"additionalProperties":false}`),
-			Run:         t.findStations,
+			Name: "find_stations",
+			Description: "Станции шиномонтажа в городе: адреса и недельные часы работы. С date — фраза say называет часы работы станций в этот день " +
+				"(для вопросов «до скольки вы сегодня работаете», «во сколько открываетесь в субботу»); без date — адреса.",
+			Schema: json.RawMessage(`{"type":"object","properties":{
+				"city":{"type":"string","minLength":2,"maxLength":60},
+				"date":{"type":"string","pattern":"^([0-9]{4}-[0-9]{2}-[0-9]{2}|today|tomorrow)$","description":"необязательно: день, часы работы которого назвать: YYYY-MM-DD (местная дата станций), today или tomorrow (по местному времени станций)"}},
+				"required":["city"],"additionalProperties":false}`),
+			Run:      t.findStations,
+			Activity: dialog.ActivityStations,
 		},
 		{
 			Name:        "free_slots",
@@ -130,7 +155,8 @@ func Tools(s Store, now func() time.Time, opts ...Option) []tools.Tool {
 				"station_id":{"type":"string","pattern":"^[a-z0-9-]{1,40}$"},
 				"date":{"type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}},
 				"required":["station_id","date"],"additionalProperties":false}`),
-			Run: t.freeSlots,
+			Run:      t.freeSlots,
+			Activity: dialog.ActivitySlots,
 		},
 		{
 			Name: "book_slot",
@@ -146,7 +172,8 @@ func Tools(s Store, now func() time.Time, opts ...Option) []tools.Tool {
 				"phone_confirmed":{"type":"boolean","description":"клиент подтвердил зачитанный ему номер"},
 				"note":{"type":"string","maxLength":300}},
 				"required":["station_id","start","name"],"additionalProperties":false}`),
-			Run: t.bookSlot,
+			Run:      t.bookSlot,
+			Activity: dialog.ActivityBooking,
 		},
 		{
 			Name: "transfer_to_operator",
@@ -158,7 +185,7 @@ func Tools(s Store, now func() time.Time, opts ...Option) []tools.Tool {
 				var a struct{ Reason, Topic string }
 				_ = json.Unmarshal(args, &a) // validated by the schema
 				topic, _ := routing.ParseTopic(a.Topic)
-				return tools.Result{Say: "Соединяю вас с оператором.", Action: dialog.Transfer,
+				return tools.Result{Say: SayTransfer, Action: dialog.Transfer,
 					Reason: orDefault(a.Reason, "assistant handed over"), Topic: topic.OrGeneral()}, nil
 			},
 		},
@@ -212,46 +239,104 @@ func (t *shopTools) searchTires(ctx context.Context, args json.RawMessage) (tool
 	if err := json.Unmarshal(args, &a); err != nil {
 		return tools.Result{}, fmt.Errorf("%w: %v", tools.ErrInvalidArgs, err)
 	}
-	res, err := t.s.SearchTires(ctx, store.TireQuery{
+	q := store.TireQuery{
 		Width: a.Width, Profile: a.Profile, Rim: a.Rim, Season: a.Season,
 		Brand: a.Brand, Studded: a.Studded, MaxPrice: a.MaxPrice, InStock: true, Limit: maxRead,
-	})
+	}
+	res, err := t.s.SearchTires(ctx, q)
 	if err != nil {
 		return fail(err, "")
 	}
-	what := strings.TrimSpace(seasonWords[a.Season] + " шины")
+	// The adjectives of what was asked for, in the nominative plural:
+	// "шипованные зимние".
+	var adjs []string
 	if a.Studded != nil {
-		what = map[bool]string{true: "шипованные ", false: "нешипованные "}[*a.Studded] + what
+		adjs = append(adjs, map[bool]string{true: "шипованные", false: "нешипованные"}[*a.Studded])
 	}
-	if a.Brand != "" {
-		what += " " + a.Brand
+	if w := seasonWords[a.Season]; w != "" {
+		adjs = append(adjs, w)
 	}
-	size := russian.TireSize(a.Width, a.Profile, a.Rim)
 	data := map[string]any{"found": res.Total, "tires": res.Items}
 	if len(res.Items) == 0 {
-		return tools.Result{
-			Say:  fmt.Sprintf("К сожалению, %s размера %s сейчас нет в наличии. Могу поискать другой сезон или бренд, или соединить с оператором.", what, size),
-			Data: data,
-		}, nil
+		return t.noTires(ctx, q, adjs, data)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "В наличии %d %s на %s, %s %s.", res.Total, russian.Plural(res.Total, "вариант", "варианта", "вариантов"),
-		strings.ToLower(what), "размер", size)
-	for i, tire := range res.Items {
-		fmt.Fprintf(&b, " %s: %s %s, %s за шину", ordinal(i), speakable(tire.Brand), speakable(tire.Model), russian.Rubles(tire.Price))
-		if tire.Studded {
-			b.WriteString(", с шипами")
+	lead := "Есть"
+	if len(adjs) > 0 {
+		lead = russian.Capitalize(strings.Join(adjs, " ")) + " есть"
+	}
+	// The price before the name: a model name read out takes a second or
+	// two, and the caller asked what there is and for how much.
+	first := res.Items[0]
+	fmt.Fprintf(&b, "%s за %s: %s%s.", lead, russian.Rubles(first.Price), tireName(first), studs(first))
+	if rest := res.Items[1:]; len(rest) > 0 {
+		offers := make([]string, len(rest))
+		for i, tire := range rest {
+			price := russian.Group(tire.Price)
+			if i == len(rest)-1 {
+				price = russian.Rubles(tire.Price)
+			}
+			offers[i] = tireName(tire) + " за " + price + studs(tire)
 		}
-		b.WriteString(".")
+		b.WriteString(" Ещё " + russian.Join(offers) + ".")
 	}
 	if res.Total > len(res.Items) {
-		b.WriteString(" Это самые недорогие.")
+		b.WriteString(" Это самые недорогие из " + russian.Cardinal(res.Total, russian.Masculine, russian.Genitive) + ".")
 	}
 	return tools.Result{Say: b.String(), Data: data}, nil
 }
 
-func ordinal(i int) string {
-	return [...]string{"Первый", "Второй", "Третий"}[min(i, 2)]
+// noTires answers a search that found nothing: no, in the genitive after
+// the negation ("зимних шин Nokian этого размера нет"). A price limit is
+// said back, with the cheapest tire above it, found by the same search
+// without the limit.
+func (t *shopTools) noTires(ctx context.Context, q store.TireQuery, adjs []string, data map[string]any) (tools.Result, error) {
+	gen := make([]string, 0, len(adjs)+2)
+	for _, adj := range adjs {
+		gen = append(gen, russian.PluralAdjective(adj, russian.Genitive))
+	}
+	gen = append(gen, "шин")
+	if q.Brand != "" {
+		gen = append(gen, q.Brand)
+	}
+	what := strings.Join(gen, " ") + " этого размера"
+	if limit := q.MaxPrice; limit > 0 {
+		data["max_price"] = limit
+		q.MaxPrice, q.Limit = 0, 1
+		if above, err := t.s.SearchTires(ctx, q); err == nil && len(above.Items) > 0 {
+			cheapest := above.Items[0]
+			data["cheapest_above_limit"] = cheapest
+			return tools.Result{
+				Say: fmt.Sprintf("Нет, до %s %s нет. Самые недорогие — %s за %s.",
+					russian.CountWords(limit, nounRuble, russian.Genitive), what, tireName(cheapest), russian.Rubles(cheapest.Price)),
+				Data: data,
+			}, nil
+		}
+	}
+	var other []string
+	if len(adjs) > 0 {
+		other = append(other, "другой сезон")
+	}
+	if q.Brand != "" {
+		other = append(other, "другой бренд")
+	}
+	offer := "Могу соединить с оператором."
+	if len(other) > 0 {
+		offer = "Могу поискать " + strings.Join(other, " или ") + ", или соединить с оператором."
+	}
+	return tools.Result{Say: "Нет, " + what + " сейчас нет в наличии. " + offer, Data: data}, nil
+}
+
+// tireName is a tire as it is read out: brand and model.
+func tireName(tire store.Tire) string {
+	return speakable(tire.Brand) + " " + speakable(tire.Model)
+}
+
+func studs(tire store.Tire) string {
+	if tire.Studded {
+		return ", с шипами"
+	}
+	return ""
 }
 
 func (t *shopTools) tireDetails(ctx context.Context, args json.RawMessage) (tools.Result, error) {
@@ -267,49 +352,160 @@ func (t *shopTools) tireDetails(ctx context.Context, args json.RawMessage) (tool
 	}
 	stock := "под заказ"
 	if tire.Stock > 0 {
-		stock = fmt.Sprintf("в наличии %d %s", tire.Stock, russian.Plural(tire.Stock, "штука", "штуки", "штук"))
+		stock = "в наличии " + russian.Count(tire.Stock, nounPiece)
 	}
 	return tools.Result{
-		Say: fmt.Sprintf("%s %s, %s, %s, индекс нагрузки %d, индекс скорости %s, %s за шину, %s.",
-			speakable(tire.Brand), speakable(tire.Model), russian.TireSize(tire.Width, tire.Profile, tire.Rim), seasonWords[tire.Season],
-			tire.LoadIndex, tire.SpeedIndex, russian.Rubles(tire.Price), stock),
+		Say: fmt.Sprintf("%s, %s за шину, %s. %s, %s, индекс нагрузки %d, индекс скорости %s.",
+			tireName(tire), russian.Rubles(tire.Price), stock, russian.Capitalize(seasonWords[tire.Season]),
+			russian.TireSize(tire.Width, tire.Profile, tire.Rim), tire.LoadIndex, tire.SpeedIndex),
 		Data: tire,
 	}, nil
 }
 
 func (t *shopTools) findStations(ctx context.Context, args json.RawMessage) (tools.Result, error) {
-	var a struct{ City string }
+	var a struct{ City, Date string }
 	if err := json.Unmarshal(args, &a); err != nil {
 		return tools.Result{}, fmt.Errorf("%w: %v", tools.ErrInvalidArgs, err)
+	}
+	var day time.Time
+	if a.Date != "" && a.Date != "today" && a.Date != "tomorrow" {
+		d, err := time.Parse(time.DateOnly, a.Date)
+		if err != nil {
+			return tools.Result{}, fmt.Errorf("%w: date: %v", tools.ErrInvalidArgs, err)
+		}
+		day = d
 	}
 	stations, err := t.s.Stations(ctx, a.City)
 	if err != nil {
 		return fail(err, "")
 	}
+	data := map[string]any{"stations": stations}
 	if len(stations) == 0 {
 		return tools.Result{
-			Say:  fmt.Sprintf("В городе %s у нас пока нет станций шиномонтажа. Станции есть в Москве, Санкт-Петербурге, Казани, Екатеринбурге и Новосибирске.", a.City),
-			Data: map[string]any{"stations": stations},
+			Say:  russian.Capitalize(russian.InCity(a.City)) + " у нас пока нет станций шиномонтажа. Станции есть в Москве, Санкт-Петербурге, Казани, Екатеринбурге и Новосибирске.",
+			Data: data,
 		}, nil
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "В городе %s %d %s.", stations[0].City, len(stations), russian.Plural(len(stations), "станция", "станции", "станций"))
-	for i, st := range stations[:min(len(stations), maxRead)] {
-		fmt.Fprintf(&b, " %s: %s, %s.", [...]string{"Первая", "Вторая", "Третья"}[i], st.Address, hoursToday(st, t.now()))
+	if a.Date == "today" || a.Date == "tomorrow" {
+		// The stations' own calendar: near midnight it is not the server's.
+		day = t.stationsToday(stations)
+		if a.Date == "tomorrow" {
+			day = day.AddDate(0, 0, 1)
+		}
 	}
-	return tools.Result{Say: b.String(), Data: map[string]any{"stations": stations}}, nil
+	if !day.IsZero() {
+		data["date"] = day.Format(time.DateOnly)
+		return tools.Result{Say: t.hoursOn(stations, day), Data: data}, nil
+	}
+	shown := stations[:min(len(stations), maxRead)]
+	addrs := make([]string, len(shown))
+	for i, st := range shown {
+		addrs[i] = Address(st)
+	}
+	say := fmt.Sprintf("%s %s: %s.", russian.Capitalize(russian.InCity(stations[0].City)),
+		russian.CountWords(len(stations), nounStation, russian.Nominative), strings.Join(addrs, "; "))
+	if len(stations) > len(shown) {
+		say += " Я назвала первые три."
+	}
+	return tools.Result{Say: say, Data: data}, nil
 }
 
-// hoursToday says a station's working hours today.
-func hoursToday(st store.Station, now time.Time) string {
-	if loc, err := time.LoadLocation(st.Timezone); err == nil {
+// hoursOn says when the stations of one city work on day: the hours most
+// of them keep, then each station that differs: "Сегодня в Москве станции
+// работают с девяти до двадцати одного, Варшавское шоссе — с восьми до
+// двадцати двух."
+func (t *shopTools) hoursOn(stations []store.Station, day time.Time) string {
+	type group struct {
+		hours    string // "" when closed
+		stations []store.Station
+	}
+	var groups []*group
+	for _, st := range stations {
+		h := dayHours(st, day)
+		i := slices.IndexFunc(groups, func(g *group) bool { return g.hours == h })
+		if i < 0 {
+			i = len(groups)
+			groups = append(groups, &group{hours: h})
+		}
+		groups[i].stations = append(groups[i].stations, st)
+	}
+	most := groups[0]
+	for _, g := range groups[1:] {
+		if len(g.stations) > len(most.stations) {
+			most = g
+		}
+	}
+	say := russian.Capitalize(russian.SpokenDay(day, t.stationsToday(stations))) + " " + russian.InCity(stations[0].City)
+	hours := func(g *group) string {
+		if g.hours == "" {
+			return "выходной"
+		}
+		return g.hours
+	}
+	switch {
+	case len(groups) == 1 && most.hours == "":
+		return say + " станции не работают."
+	case len(groups) == 1 && len(stations) == 1:
+		return say + " станция работает " + most.hours + "."
+	case len(groups) == 1:
+		return say + " станции работают " + most.hours + "."
+	}
+	var each []string
+	if len(most.stations) > 1 {
+		say += " станции работают " + hours(most)
+	} else {
+		say += ":"
+		most = nil
+	}
+	for _, g := range groups {
+		if g == most {
+			continue
+		}
+		for _, st := range g.stations {
+			each = append(each, street(st)+" — "+hours(g))
+		}
+	}
+	if most != nil {
+		say += ","
+	}
+	return say + " " + strings.Join(each, ", ") + "."
+}
+
+// stationsToday is now on the calendar of the stations of one city.
+func (t *shopTools) stationsToday(stations []store.Station) time.Time {
+	now := t.now()
+	if loc, err := time.LoadLocation(stations[0].Timezone); err == nil {
 		now = now.In(loc)
 	}
-	day := (int(now.Weekday()) + 6) % 7 // Monday first
-	if day >= len(st.Hours) || st.Hours[day].Closed {
-		return "сегодня закрыта"
+	return now
+}
+
+// dayHours is a station's working hours on day ("с девяти до двадцати
+// одного"), or "" when it is closed.
+func dayHours(st store.Station, day time.Time) string {
+	i := (int(day.Weekday()) + 6) % 7 // Monday first
+	if i >= len(st.Hours) || st.Hours[i].Closed {
+		return ""
 	}
-	return fmt.Sprintf("сегодня работает с %s до %s", st.Hours[day].Open, st.Hours[day].Close)
+	var oh, om, ch, cm int
+	if _, err := fmt.Sscanf(st.Hours[i].Open+" "+st.Hours[i].Close, "%d:%d %d:%d", &oh, &om, &ch, &cm); err != nil {
+		return ""
+	}
+	return russian.ClockRange(oh, om, ch, cm)
+}
+
+// Address is a station's address as it is read out: without the city,
+// which the caller already knows, and with the abbreviations spelled out
+// ("улица Профсоюзная, 56").
+func Address(st store.Station) string {
+	a := strings.TrimSpace(strings.TrimPrefix(st.Address, st.City+","))
+	return russian.Unabbreviate(a)
+}
+
+// street is the first part of a station's address: "Варшавское шоссе".
+func street(st store.Station) string {
+	a, _, _ := strings.Cut(Address(st), ",")
+	return a
 }
 
 func (t *shopTools) freeSlots(ctx context.Context, args json.RawMessage) (tools.Result, error) {
@@ -328,22 +524,22 @@ func (t *shopTools) freeSlots(ctx context.Context, args json.RawMessage) (tools.
 	if err != nil {
 		return fail(err, "Такой станции я не нашла.")
 	}
-	when := russian.SpokenDate(day, t.now())
-	var times []string
+	when := russian.Capitalize(russian.SpokenDate(day, t.now()))
+	var times, spoken []string
 	for _, s := range res.Slots {
 		times = append(times, s.Start.Format("15:04"))
+		if len(spoken) < maxRead {
+			spoken = append(spoken, russian.ClockWords(s.Start.Hour(), s.Start.Minute(), russian.Accusative))
+		}
 	}
 	data := map[string]any{"station_id": res.StationID, "date": res.Date, "closed": res.Closed, "slots": times}
 	switch {
 	case res.Closed:
-		return tools.Result{Say: fmt.Sprintf("%s станция не работает.", capitalize(when)), Data: data}, nil
+		return tools.Result{Say: when + " станция не работает.", Data: data}, nil
 	case len(times) == 0:
-		return tools.Result{Say: fmt.Sprintf("%s свободного времени нет.", capitalize(when)), Data: data}, nil
+		return tools.Result{Say: when + " свободного времени нет.", Data: data}, nil
 	}
-	return tools.Result{
-		Say:  fmt.Sprintf("%s свободно в %s.", capitalize(when), joinRu(times[:min(len(times), maxRead)])),
-		Data: data,
-	}, nil
+	return tools.Result{Say: when + " свободно в " + russian.Join(spoken) + ".", Data: data}, nil
 }
 
 // speakable drops the typography of catalogue names ("Soft*Frost") that a
@@ -352,23 +548,6 @@ func speakable(name string) string {
 	return strings.Join(strings.FieldsFunc(name, func(r rune) bool {
 		return r == '*' || r == '_' || r == '#' || r == '|' || r == ' '
 	}), " ")
-}
-
-func joinRu(items []string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " и " + items[len(items)-1]
-}
-
-func capitalize(s string) string {
-	for i, r := range s {
-		return strings.ToUpper(string(r)) + s[i+len(string(r)):]
-	}
-	return s
 }
 
 func orDefault(s, def string) string {

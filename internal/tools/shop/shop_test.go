@@ -44,6 +44,15 @@ func tomorrow() string {
 	return time.Now().In(time.FixedZone("MSK", 3*3600)).AddDate(0, 0, 1).Format(time.DateOnly)
 }
 
+// next is the date of the next wd after today, in Moscow.
+func next(wd time.Weekday) string {
+	d := time.Now().In(time.FixedZone("MSK", 3*3600)).AddDate(0, 0, 1)
+	for d.Weekday() != wd {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d.Format(time.DateOnly)
+}
+
 func TestShopTools(t *testing.T) {
 	reg, _ := startShop(t)
 	tests := []struct {
@@ -53,17 +62,29 @@ func TestShopTools(t *testing.T) {
 		wantErr error
 		say     []string // phrases the answer must contain
 	}{
-		{"search with stock", "search_tires", `{"width":205,"profile":55,"rim":16,"season":"winter"}`, nil,
-			[]string{"зимние шины", "двести пять пятьдесят пять эр шестнадцать", "Первый:", "рублей за шину"}},
+		{"search with stock: the first offer and its price first", "search_tires", `{"width":205,"profile":55,"rim":16,"season":"winter"}`, nil,
+			[]string{"Зимние есть за 7 490 рублей: Gislaved Soft Frost 200. Ещё "}},
 		{"search reads at most three", "search_tires", `{"width":205,"profile":55,"rim":16}`, nil,
-			[]string{"Третий:", "Это самые недорогие."}},
-		{"search with no stock", "search_tires", `{"width":315,"profile":35,"rim":22,"season":"summer","brand":"Cordiant"}`, nil,
-			[]string{"нет в наличии"}},
+			[]string{"Есть за ", " рублей: ", " Ещё ", " и ", "Это самые недорогие из одиннадцати."}},
+		{"search with no stock: no, in the genitive", "search_tires", `{"width":315,"profile":35,"rim":22,"season":"summer","brand":"Cordiant"}`, nil,
+			[]string{"Нет, летних шин Cordiant этого размера сейчас нет в наличии. Могу поискать другой сезон или другой бренд, или соединить с оператором."}},
+		{"a price limit nothing fits: said back, with the cheapest above it", "search_tires", `{"width":205,"profile":55,"rim":16,"season":"winter","max_price":6000}`, nil,
+			[]string{"Нет, до шести тысяч рублей зимних шин этого размера нет. Самые недорогие — Gislaved Soft Frost 200 за 7 490 рублей."}},
+		{"a price limit that fits", "search_tires", `{"width":205,"profile":55,"rim":16,"season":"winter","max_price":8000}`, nil,
+			[]string{"Зимние есть за 7 490 рублей: Gislaved Soft Frost 200."}},
 		{"search with an impossible size", "search_tires", `{"width":2050,"profile":55,"rim":16}`, tools.ErrInvalidArgs, nil},
-		{"stations in Kazan", "find_stations", `{"city":"Казань"}`, nil, []string{"Казань", "Первая:"}},
-		{"stations nowhere", "find_stations", `{"city":"Урюпинск"}`, nil, []string{"нет станций"}},
-		{"free slots tomorrow", "free_slots", `{"station_id":"kzn-1","date":"` + tomorrow() + `"}`, nil, []string{"Завтра"}},
-		{"operator", "transfer_to_operator", `{"reason":"caller asked"}`, nil, []string{"оператором"}},
+		{"stations in Kazan", "find_stations", `{"city":"Казань"}`, nil, []string{"В Казани две станции: проспект Победы, 91; улица Копылова, 12."}},
+		{"stations nowhere", "find_stations", `{"city":"Урюпинск"}`, nil, []string{"В Урюпинске у нас пока нет станций"}},
+		{"hours on a Sunday", "find_stations", `{"city":"Казань","date":"` + next(time.Sunday) + `"}`, nil,
+			[]string{" в Казани: проспект Победы — с десяти до восемнадцати, улица Копылова — выходной."}},
+		{"hours on a Monday", "find_stations", `{"city":"Москва","date":"` + next(time.Monday) + `"}`, nil,
+			[]string{" в Москве станции работают с девяти до двадцати одного, Варшавское шоссе — с восьми до двадцати двух."}},
+		{"free slots tomorrow", "free_slots", `{"station_id":"kzn-1","date":"` + tomorrow() + `"}`, nil, []string{"Завтра, ", " свободно в "}},
+		{"hours today, on the stations' calendar", "find_stations", `{"city":"Новосибирск","date":"today"}`, nil,
+			[]string{"Сегодня в Новосибирске станция работает с "}},
+		{"hours tomorrow", "find_stations", `{"city":"Казань","date":"tomorrow"}`, nil, []string{"Завтра в Казани"}},
+		{"hours on a day that is not a date", "find_stations", `{"city":"Казань","date":"someday"}`, tools.ErrInvalidArgs, nil},
+		{"operator: what happens next", "transfer_to_operator", `{"reason":"caller asked"}`, nil, []string{"Оставайтесь на линии, соединяю с оператором."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
