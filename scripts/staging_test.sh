@@ -57,7 +57,7 @@ scripts/smoke_test_staging.sh || status=$?
 
 export CALLSIM_BIN="$STAGING_DIR/bin/callsim"
 
-# play_suite LINE: every scenario file, SCENARIO_JOBS at a time, on the
+# play_suite LINE [SKIP]: every scenario file but SKIP, SCENARIO_JOBS at a time, on the
 # callsim line preset LINE (clean: each scenario's own line). The Store API
 # mock is restarted first, so that each pass books the same free slots.
 play_suite() {
@@ -65,7 +65,7 @@ play_suite() {
 	scripts/staging_local.sh stop store-api-mock
 	scripts/staging_local.sh up >/dev/null
 	# shellcheck disable=SC2016 # expanded by the inner shell
-	find scenarios -maxdepth 1 -name '*.yaml' -print0 | sort -z |
+	find scenarios -maxdepth 1 -name '*.yaml' ! -name "${2:-none}" -print0 | sort -z |
 		xargs -0 -P "${SCENARIO_JOBS:-4}" -I{} sh -c '
 			out=$("$CALLSIM_BIN" run --quiet --line "$3" --addr 127.0.0.1:19092 --scenario "$1" \
 				--api http://127.0.0.1:18080 --api-token "$2" 2>&1) &&
@@ -74,9 +74,13 @@ play_suite() {
 # The clean line, then a line that returns the bot's voice 12 dB down and
 # 120 ms late to a caller who answers the moment the bot stops (echo), then
 # one that loses 2 % of the frames both ways, in bursts too, with jitter
-# (lossy): see docs/scenarios.md.
-for line in clean echo; do
-	if ! play_suite "$line"; then
+# (lossy): see docs/scenarios.md. line-echo.yaml, whose own line is the echo
+# line, is left out of the lossy pass: echo and loss at once is more than
+# the suite promises (docs/deployment.md, "Real phone lines").
+for line in clean echo lossy; do
+	skip=none
+	[ "$line" != lossy ] || skip="line-echo.yaml"
+	if ! play_suite "$line" "$skip"; then
 		status=1
 		exit 1
 	fi

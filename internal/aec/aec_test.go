@@ -33,7 +33,7 @@ func TestERLE(t *testing.T) {
 						far := botTurn(t, r)
 						// Tones excite 16 frequencies, one at a time: the
 						// filter is slower to learn them all.
-						wantSteady, wantConv := 22.0, 12.0
+						wantSteady, wantConv := 21.0, 12.0
 						if sig == "noise" {
 							far = append(make(audio.PCM16, r.Samples(200*time.Millisecond)), speechNoise(r, 5*time.Second, -20, 5)...)
 							wantSteady, wantConv = 25, 15

@@ -62,9 +62,9 @@
 // Measured by the tests (linear filter alone, hybrid path with 6 ms
 // dispersion, mu-law both ways, white noise at -55 dBFS): after convergence
 // ERLE is 33-34 dB at -6 dB echo and 27-29 dB at -20 dB on speech-like
-// noise, 23-29 dB on the mock TTS (single tones, the hard case), for delays
+// noise, 22-27 dB on the mock TTS (single tones, the hard case), for delays
 // of 20 to 250 ms. 300-500 ms after the first echo it is 21-29 dB on noise
-// (one case, 250 ms at -6 dB, locks late: 3 dB) and 13-17 dB on the mock
+// (one case, 250 ms at -6 dB, locks late: 3 dB) and 18-23 dB on the mock
 // TTS. CPU, amd64, active and adapting: about 17-18 µs a frame at 8 kHz (the
 // rate the call pipeline runs it at for every caller) and 36-46 µs at
 // 16 kHz, 0.6 µs idle, 0 allocations (go test -bench . ./internal/aec/).

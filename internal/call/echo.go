@@ -146,6 +146,11 @@ type echoCanceller struct {
 	gap     time.Duration // a frame came this late: frames are missing if the next comes at pace
 	lateN   int           // lateness values in late (up to missingWindow)
 	missing int64         // received frames found missing
+	// aligned is false while the last frame came a frame or more late and
+	// the window has not yet said whether frames were lost: the pairing
+	// may be a frame off, and what the canceller says it left is not to be
+	// trusted.
+	aligned bool
 }
 
 func newEchoCanceller(tape *farTape, maxDelay time.Duration) (*echoCanceller, error) {
@@ -178,6 +183,7 @@ func (e *echoCanceller) process(f audio.PCM16, at time.Time) {
 		e.gap = 0
 	}
 	late := at.Sub(e.t0.Add(time.Duration(e.n) * audio.FrameTime))
+	e.aligned = late < missingLate
 	switch {
 	case late >= gapFill:
 		e.gap, e.lateN = late, 0

@@ -173,6 +173,7 @@ func (ss *session) onAudio(l *listener, rate audio.Rate, payload []byte, at time
 		if l.echo != nil {
 			l.echo.process(l.pending[:n], at)
 			l.residual, l.cancelled = l.echo.ac.Residual()
+			l.cancelled = l.cancelled && l.echo.aligned
 		}
 		ss.onFrame(l, l.pending[:n])
 		l.cancelled = false

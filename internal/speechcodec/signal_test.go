@@ -64,7 +64,9 @@ func TestNoDTMF(t *testing.T) {
 	t.Logf("%d windows, no DTMF", windows)
 }
 
-// Phrases run at a speech-like rate: 10 to 40 characters a second.
+// Phrases run at a speech-like rate: 10 to 40 characters a second, and
+// Russian sentences of 40 to 200 characters at 18 or more (every call
+// scenario plays in real time).
 func TestSpeechRate(t *testing.T) {
 	enc := NewEncoder()
 	for _, text := range []string{
@@ -75,13 +77,21 @@ func TestSpeechRate(t *testing.T) {
 		"Hello, how can I help you?",
 		"Your order is ready for pickup tomorrow after ten.",
 		"205/55 R16, зимние, Nokian",
+		strings.Repeat("ш", 40),
+		strings.Repeat("ш", 100),
+		strings.Repeat("ш", 200),
 	} {
 		t.Run(text, func(t *testing.T) {
 			d := enc.Duration(text)
-			cps := float64(utf8.RuneCountInString(text)) / d.Seconds()
+			n := utf8.RuneCountInString(text)
+			cps := float64(n) / d.Seconds()
 			if cps < 10 || cps > 40 {
-				t.Errorf("%.1f characters per second (%v for %d), want 10..40", cps, d, utf8.RuneCountInString(text))
+				t.Errorf("%.1f characters per second (%v for %d), want 10..40", cps, d, n)
 			}
+			if n >= 40 && cps < 18 {
+				t.Errorf("%.1f characters per second (%v for %d), want 18 or more", cps, d, n)
+			}
+			t.Logf("%d characters in %v: %.1f a second", n, d, cps)
 		})
 	}
 }

@@ -3,6 +3,7 @@ package speechcodec
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -60,12 +61,15 @@ func TestStreamSeparatePhrases(t *testing.T) {
 }
 
 // Whatever the decoder cannot make out it reports as unintelligible, and it
-// never claims a text it did not hear.
+// never claims a text it did not hear; what its error correction can
+// repair it hears.
 func TestUnintelligible(t *testing.T) {
 	enc := NewEncoder()
 	rng := rand.New(rand.NewPCG(11, 12))
-	good := mustEncode(t, enc, "Номер заказа 12345")
-	long := mustEncode(t, enc, "Здравствуйте! Чем могу помочь? Подберём шины и запишем на шиномонтаж.")
+	const goodText = "Номер заказа 12345"
+	const longText = "Здравствуйте! Чем могу помочь? Подберём шины и запишем на шиномонтаж."
+	good := mustEncode(t, enc, goodText)
+	long := mustEncode(t, enc, longText)
 	gap := silence(500 * time.Millisecond)
 	cat := func(parts ...audio.PCM16) audio.PCM16 {
 		var out audio.PCM16
@@ -74,16 +78,30 @@ func TestUnintelligible(t *testing.T) {
 		}
 		return out
 	}
-	swapSymbol := func(p audio.PCM16, i int) audio.PCM16 { return swapSymbol(enc, p, i) }
+	header := len(preamble) + (8*headerLen+symBits-1)/symBits // symbols up to the payload
+	swap := func(p audio.PCM16, from, to, step int) audio.PCM16 {
+		for i := from; i < to; i += step {
+			p = swapSymbol(enc, p, i)
+		}
+		return p
+	}
 	noise := func(d time.Duration, level float64) audio.PCM16 {
 		return addNoise(rng, silence(d), level)
 	}
+	loudNoise := func(from, to int) audio.PCM16 {
+		p := append(audio.PCM16(nil), long...)
+		for i := from; i < to; i++ {
+			p[i] = clip(rng.NormFloat64() * 20000)
+		}
+		return p
+	}
+	const bad = "?" // an unintelligible phrase
 	tests := []struct {
 		name string
 		in   audio.PCM16
-		want []bool // OK of each phrase heard
+		want []string // what each phrase heard says
 	}{
-		{"white noise burst", cat(gap, noise(time.Second, 3000), gap), []bool{false}},
+		{"white noise burst", cat(gap, noise(time.Second, 3000), gap), []string{bad}},
 		{"noise from the first sample", noise(2*time.Second, 3000), nil},
 		{"uniform full-scale noise", func() audio.PCM16 {
 			p := make(audio.PCM16, 8000)
@@ -91,46 +109,39 @@ func TestUnintelligible(t *testing.T) {
 				p[i] = int16(rng.Uint32())
 			}
 			return cat(gap, p, gap)
-		}(), []bool{false}},
-		{"a 1 kHz whistle", cat(gap, gain(tone(1000, 2*time.Second), 0), gap), []bool{false}},
-		{"phrase cut off, then a good one", cat(gap, long[:len(long)*3/5], gap, good, gap), []bool{false, true}},
-		{"phrase cut off at the end of the stream", cat(gap, long[:len(long)/2]), []bool{false}},
-		{"cut within the preamble", cat(gap, long[:3*symLen], gap, good, gap), []bool{false, true}},
-		{"payload symbol changed", cat(gap, swapSymbol(long, 40), gap, good, gap), []bool{false, true}},
-		{"CRC symbol changed", cat(gap, swapSymbol(long, len(long)/symLen-1), gap), []bool{false}},
-		{"length changed", cat(gap, swapSymbol(long, len(preamble)+2), gap, good, gap), []bool{false, true}},
-		{"loud noise over part of it", func() audio.PCM16 {
-			p := append(audio.PCM16(nil), long...)
-			for i := 1000; i < 2600; i++ {
-				p[i] = clip(rng.NormFloat64() * 20000)
-			}
-			return cat(gap, p, gap)
-		}(), []bool{false}},
-		{"preamble missing", cat(gap, long[len(preamble)*symLen:], gap, good, gap), []bool{false, true}},
+		}(), []string{bad}},
+		{"a 1 kHz whistle", cat(gap, gain(tone(1000, 2*time.Second), 0), gap), []string{bad}},
+		{"a whistle on one of the codec's tones", cat(gap, gain(tone(toneHz(3), 2*time.Second), 0), gap), []string{bad}},
+		{"phrase cut off, then a good one", cat(gap, long[:len(long)*3/5], gap, good, gap), []string{bad, goodText}},
+		{"phrase cut off at the end of the stream", cat(gap, long[:len(long)/2]), []string{bad}},
+		{"cut within the preamble", cat(gap, long[:3*symLen], gap, good, gap), []string{bad, goodText}},
+		{"a few symbols changed: corrected", cat(gap, swap(long, 10, len(long)/symLen, 37), gap, good, gap), []string{longText, goodText}},
+		{"payload symbols changed beyond repair", cat(gap, swap(long, header, len(long)/symLen, 3), gap, good, gap), []string{bad, goodText}},
+		{"header changed beyond repair", cat(gap, swap(long, len(preamble), header, 2), gap, good, gap), []string{bad, goodText}},
+		{"loud noise over 200 ms of it: corrected", cat(gap, loudNoise(1000, 2600), gap), []string{longText}},
+		{"loud noise over most of it", cat(gap, loudNoise(1000, len(long)-1000), gap), []string{bad}},
+		{"preamble missing: a hole at the start", cat(gap, long[len(preamble)*symLen:], gap, good, gap), []string{longText, goodText}},
+		{"preamble and header missing", cat(gap, long[header*symLen:], gap, good, gap), []string{bad, goodText}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := feed(NewDecoder(audio.Rate8k), tc.in, randomChunks(rng))
-			var oks []bool
+			var heard []string
 			for _, h := range got {
-				oks = append(oks, h.OK)
-				if h.OK && h.Text != "Номер заказа 12345" {
-					t.Errorf("claimed to hear %q", h.Text)
-				}
-				if !h.OK && h.Text != "" {
+				switch {
+				case h.OK:
+					heard = append(heard, h.Text)
+				case h.Text != "":
 					t.Errorf("unintelligible phrase with text %q", h.Text)
+				default:
+					heard = append(heard, bad)
 				}
 				if h.End < h.Start {
 					t.Errorf("phrase ends (%v) before it starts (%v)", h.End, h.Start)
 				}
 			}
-			if len(oks) != len(tc.want) {
-				t.Fatalf("heard %v, want %v", oks, tc.want)
-			}
-			for i := range oks {
-				if oks[i] != tc.want[i] {
-					t.Fatalf("heard %v, want %v", oks, tc.want)
-				}
+			if !slices.Equal(heard, tc.want) {
+				t.Fatalf("heard %q, want %q", heard, tc.want)
 			}
 		})
 	}
@@ -157,12 +168,17 @@ func swapSymbol(enc *Encoder, p audio.PCM16, i int) audio.PCM16 {
 	return q
 }
 
-// An unintelligible phrase is reported once the line goes quiet, not before,
-// and the decoder is busy all through it.
+// An unintelligible phrase is reported once the line has gone quiet for as
+// long as a gap that ends a phrase, not before, and the decoder is busy all
+// through it.
 func TestUnintelligibleWhenQuiet(t *testing.T) {
 	enc := NewEncoder()
 	lead := silence(300 * time.Millisecond)
-	bad := append(lead, swapSymbol(enc, mustEncode(t, enc, "Здравствуйте! Чем могу помочь?"), 20)...)
+	phrase := mustEncode(t, enc, "Здравствуйте! Чем могу помочь?")
+	for i := len(preamble); i < len(phrase)/symLen; i += 2 {
+		phrase = swapSymbol(enc, phrase, i)
+	}
+	bad := append(lead, phrase...)
 	end := len(bad)
 	bad = append(bad, silence(time.Second)...)
 	d := NewDecoder(audio.Rate8k)
@@ -173,13 +189,13 @@ func TestUnintelligibleWhenQuiet(t *testing.T) {
 			t.Fatalf("reported %+v at %v, while the phrase still sounds", out, audio.Rate8k.Duration(n))
 		case n+160 <= len(lead) && d.Busy():
 			t.Fatalf("busy at %v, before the phrase", audio.Rate8k.Duration(n))
-		case n >= len(lead)+160 && n+160 <= end && !d.Busy():
-			t.Fatalf("not busy at %v, inside the phrase", audio.Rate8k.Duration(n))
+		case n >= len(lead)+160 && n+160 <= end+gapSymbols*symLen && !d.Busy():
+			t.Fatalf("not busy at %v, inside the phrase or the gap after it", audio.Rate8k.Duration(n))
 		case out != nil:
 			if len(out) != 1 || out[0].OK {
 				t.Fatalf("heard %+v, want one unintelligible phrase", out)
 			}
-			if late := audio.Rate8k.Duration(n + 160 - end); late > 60*time.Millisecond {
+			if late := audio.Rate8k.Duration(n + 160 - end); late > rate.Duration(gapSymbols*symLen)+40*time.Millisecond {
 				t.Errorf("reported %v after the end", late)
 			}
 			if !near(out[0].Start, audio.Rate8k.Duration(len(lead)), time.Millisecond) || !near(out[0].End, audio.Rate8k.Duration(end), 5*time.Millisecond) {

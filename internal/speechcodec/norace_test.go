@@ -1,0 +1,5 @@
+//go:build !race
+
+package speechcodec
+
+const raceDetector = false
