@@ -138,7 +138,7 @@ type echoCanceller struct {
 	far  audio.PCM16
 
 	started bool
-	slot    int64     // the sent slot paired with the next received frame
+	first   int64     // the sent slot paired with received frame 0: frame n gets first+n
 	t0      time.Time // when received frame 0 was due: the caller's clock
 	n       int64     // received frames counted, missing ones included
 	last    time.Time // when the last frame came
@@ -169,7 +169,7 @@ func (e *echoCanceller) process(f audio.PCM16, at time.Time) {
 		// and the tick's own frame, which the player may be writing at this
 		// very moment, is never read before it is there.
 		e.started, e.t0, e.last = true, at, at
-		e.slot = e.tape.written() - 2
+		e.first = e.tape.written() - 2
 	}
 	paced := at.Sub(e.last) >= burstGap
 	e.last = at
@@ -213,10 +213,9 @@ func (e *echoCanceller) process(f audio.PCM16, at time.Time) {
 			e.late[i] -= shift
 		}
 	}
-	e.tape.read(e.slot, e.far)
+	e.tape.read(e.first+e.n, e.far)
 	e.ac.Far(e.far)
 	e.ac.Process(f, f)
-	e.slot++
 	e.n++
 }
 
@@ -224,10 +223,9 @@ func (e *echoCanceller) process(f audio.PCM16, at time.Time) {
 func (e *echoCanceller) skip(k int64) {
 	e.missing += k
 	for range k {
-		e.tape.read(e.slot, e.far) // silence once beyond the tape's reach
+		e.tape.read(e.first+e.n, e.far) // silence once beyond the tape's reach
 		e.ac.Far(e.far)
 		e.ac.Missing()
-		e.slot++
 		e.n++
 	}
 }

@@ -128,7 +128,7 @@ func TestEchoPairing(t *testing.T) {
 					tape.sent(make(audio.PCM16, analysisRate.FrameSamples()))
 				}
 				e.process(f, a.at)
-				slot := e.slot - 1 // the one it was paired with
+				slot := e.first + e.n - 1 // the one it was paired with
 				if want < 0 {
 					want = slot - int64(a.i)
 				}
